@@ -100,7 +100,7 @@ static const double *as_f8(const dusk_value *v, double **own)
  * memory. */
 static dusk_value *in_dtype(const dusk__targs *t, dusk_value *v)
 {
-    if (!v || t->dtype == DUSK_DT_F8)
+    if (!v || t->dtype == v->u.nd.dtype)
         return v;
     dusk_value *c = NULL;
     dusk_error e = DUSK_ERROR_INIT;
@@ -112,10 +112,86 @@ static dusk_value *in_dtype(const dusk__targs *t, dusk_value *v)
 /* The task's dtype must be one the kernels store. */
 static int la_dtype_ok(const dusk__targs *t, dusk_error *err)
 {
-    if (t->dtype == DUSK_DT_F8 || t->dtype == DUSK_DT_F4)
+    if (t->dtype == DUSK_DT_F8 || t->dtype == DUSK_DT_F4 || t->dtype == DUSK_DT_C16 ||
+        t->dtype == DUSK_DT_C8)
         return 0;
-    return dusk_error_set(err, DUSK_EINVAL, "%s: a factorisation is not stored in %s "
-                          "(float64 or float32)", t->op->func.name, dusk_dtype_name(t->dtype));
+    return dusk_error_set(err, DUSK_ETYPE, "%s: a factorisation is not stored in %s "
+                          "(float64, float32, complex128 or complex64)", t->op->func.name,
+                          dusk_dtype_name(t->dtype));
+}
+
+/* --- complex blocks: the same kernels in complex128 -------------------------- */
+
+typedef lapack_complex_double zc;   /* double _Complex (C99), as LAPACKE's default */
+
+static int is_cplx(dusk_dtype t)
+{
+    return t == DUSK_DT_C16 || t == DUSK_DT_C8;
+}
+
+/* The real dtype of a complex one's parts (float64, float32); the real
+ * dtypes the kernels store are their own. */
+static dusk_dtype real_of(dusk_dtype t)
+{
+    return t == DUSK_DT_C8 || t == DUSK_DT_F4 ? DUSK_DT_F4 : DUSK_DT_F8;
+}
+
+/* v (consumed) in dtype want; NULL when out of memory. */
+static dusk_value *as_dtype(dusk_value *v, dusk_dtype want)
+{
+    if (!v || v->u.nd.dtype == want)
+        return v;
+    dusk_value *c = NULL;
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk__nd_astype(v, want, &c, &e);
+    dusk_value_unref(v);
+    return c;
+}
+
+/* Block v (2-d, any dtype and strides) as row-major complex128, into dst. */
+static void copy_c16(const dusk_value *v, zc *dst)
+{
+    const int64_t *sh = v->u.nd.shape, *st = v->u.nd.strides;
+    if (v->u.nd.dtype == DUSK_DT_C16 && dusk_ndarray_is_contiguous(v)) {
+        memcpy(dst, v->u.nd.data, (size_t)(sh[0] * sh[1]) * sizeof *dst);
+        return;
+    }
+    for (int64_t i = 0; i < sh[0]; i++)
+        for (int64_t j = 0; j < sh[1]; j++)
+            *dst++ = dusk__nd_loadc(v->u.nd.data + i * st[0] + j * st[1], v->u.nd.dtype);
+}
+
+/* Block v as column-major complex128 with leading dimension rows. */
+static void copy_c16_colmajor(const dusk_value *v, zc *dst)
+{
+    const int64_t *sh = v->u.nd.shape, *st = v->u.nd.strides;
+    int64_t m = sh[0], n = sh[1];
+    for (int64_t i0 = 0; i0 < m; i0 += 64) {
+        int64_t i1 = i0 + 64 < m ? i0 + 64 : m;
+        for (int64_t i = i0; i < i1; i++)
+            for (int64_t j = 0; j < n; j++)
+                dst[i + j * m] = dusk__nd_loadc(v->u.nd.data + i * st[0] + j * st[1],
+                                                v->u.nd.dtype);
+    }
+}
+
+/* Row-major complex128 contents of block v: its own data when it is
+ * contiguous complex128 (*own NULL), else a copy in *own the caller frees. */
+static const zc *as_c16(const dusk_value *v, zc **own)
+{
+    *own = NULL;
+    if (v->u.nd.dtype == DUSK_DT_C16 && dusk_ndarray_is_contiguous(v))
+        return (const zc *)(const void *)v->u.nd.data;
+    int64_t n = v->u.nd.shape[0] * v->u.nd.shape[1];
+    *own = dusk_malloc((size_t)(n ? n : 1) * sizeof(zc));
+    if (*own)
+        copy_c16(v, *own);
+    return *own;
+}
+
+static zc *zalloc(int64_t n)
+{
+    return dusk_malloc((size_t)(n > 0 ? n : 1) * sizeof(zc));
 }
 
 static int la_block(const dusk__targs *t, size_t i, const dusk_value **v, dusk_error *err)
@@ -165,6 +241,459 @@ static int lapacke_error(const dusk__targs *t, const char *routine, int64_t m, i
                           t->op->func.name, routine, m, n, (int)info);
 }
 
+/* --- the complex kernels ---------------------------------------------------------- */
+
+/* The complex kernels below are the real ones' twins in complex128
+ * (zgeqrt, zgesdd, ztrtrs, zgetrf, zpotrf, zheevd), called by them for a
+ * task of dtype complex128 or complex64; a complex64 task's results are
+ * computed in complex128 and stored in complex64, as float32's in
+ * float64. Their transposes differ where conjugation matters: each says
+ * how. */
+
+/* np.linalg.qr of a complex block: zgeqrt (zgeqrf's reflectors, so R's
+ * diagonal is NumPy's: real, of LAPACK's signs). Q's row-major m x k
+ * storage is the column-major k x m matrix Q^T = conj(Q^H) = conj([I 0]
+ * H^H): zgemqrt applies H^H from the right to [I 0], and every entry is
+ * conjugated after. */
+static int qr_c(const dusk__targs *t, const dusk_value *a, dusk_value **out, dusk_error *err)
+{
+    int64_t m = a->u.nd.shape[0], n = a->u.nd.shape[1], k = m < n ? m : n;
+    int64_t nb = k < 128 ? (k ? k : 1) : 64;
+    int64_t qs[2] = {m, k}, rs[2] = {k, n};
+    int rc = 0;
+    dusk_value *q = dusk_ndarray_new(DUSK_DT_C16, 2, qs);
+    dusk_value *r = dusk_ndarray_new(DUSK_DT_C16, 2, rs);
+    zc *w = zalloc(m * n);
+    zc *T = dusk_calloc((size_t)(nb * (k ? k : 1)), sizeof(zc));   /* zeroed, as the real one */
+    if (!q || !r || !w || !T) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    copy_c16_colmajor(a, w);
+    if (k > 0) {
+        lapack_int info = LAPACKE_zgeqrt(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)n,
+                                         (lapack_int)nb, w, (lapack_int)m, T, (lapack_int)nb);
+        zc *R = (zc *)(void *)r->u.nd.data, *Q = (zc *)(void *)q->u.nd.data;
+        for (int64_t i = 0; info == 0 && i < k; i++)
+            for (int64_t j = i; j < n; j++)
+                R[i * n + j] = w[i + j * m];
+        for (int64_t i = 0; i < k; i++)
+            Q[i * k + i] = 1;
+        if (info == 0)
+            info = LAPACKE_zgemqrt(LAPACK_COL_MAJOR, 'R', 'C', (lapack_int)k, (lapack_int)m,
+                                   (lapack_int)k, (lapack_int)nb, w, (lapack_int)m, T,
+                                   (lapack_int)nb, Q, (lapack_int)k);
+        if (info != 0) {
+            rc = lapacke_error(t, "zgeqrt/zgemqrt", m, n, info, err);
+            goto done;
+        }
+        for (int64_t i = 0; i < m * k; i++)
+            Q[i] = conj(Q[i]);
+    }
+    q = in_dtype(t, q);
+    r = in_dtype(t, r);
+    dusk_value *items[2] = {q, r};
+    q = r = NULL;
+    if (!(*out = dusk_tuple_of(2, items)))
+        rc = la_oom(t, err);
+done:
+    dusk_free(w);
+    dusk_free(T);
+    dusk_value_unref(q);
+    dusk_value_unref(r);
+    return rc;
+}
+
+/* np.linalg.svd(block, full_matrices=False) of a complex block: zgesdd on
+ * the column-major block itself, as NumPy calls it, so the singular
+ * vectors' phases are NumPy's (the real kernel's trick, the row-major
+ * block read as column-major A^T, would give U = conj(V_b), Vh = U_b^T of
+ * A^T = U_b S V_b^H: a valid SVD, with phases NumPy's svd_flip cannot
+ * undo). S is real: float64 (float32 for complex64). */
+static int svd_c(const dusk__targs *t, const dusk_value *a, dusk_value **out, dusk_error *err)
+{
+    int64_t m = a->u.nd.shape[0], n = a->u.nd.shape[1], k = m < n ? m : n;
+    int64_t us[2] = {m, k}, ss[1] = {k}, vs[2] = {k, n};
+    int rc = 0;
+    dusk_value *u = dusk_ndarray_new(DUSK_DT_C16, 2, us);
+    dusk_value *s = dusk_ndarray_new(DUSK_DT_F8, 1, ss);
+    dusk_value *v = dusk_ndarray_new(DUSK_DT_C16, 2, vs);
+    zc *w = zalloc(m * n), *U = zalloc(m * k), *VT = zalloc(k * n);
+    if (!u || !s || !v || !w || !U || !VT) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    copy_c16_colmajor(a, w);
+    if (k > 0) {
+        lapack_int info = LAPACKE_zgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)m, (lapack_int)n, w,
+                                         (lapack_int)m, (double *)s->u.nd.data, U, (lapack_int)m,
+                                         VT, (lapack_int)k);
+        if (info > 0) {
+            rc = dusk_error_set(err, DUSK_EINVAL, "svd: SVD did not converge on a block of %"
+                                PRId64 " x %" PRId64 " (LAPACK zgesdd, info %d)", m, n, (int)info);
+            goto done;
+        }
+        if (info < 0) {
+            rc = lapacke_error(t, "zgesdd", m, n, info, err);
+            goto done;
+        }
+        zc *pu = (zc *)(void *)u->u.nd.data, *pv = (zc *)(void *)v->u.nd.data;
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < k; j++)
+                pu[i * k + j] = U[i + j * m];
+        for (int64_t i = 0; i < k; i++)
+            for (int64_t j = 0; j < n; j++)
+                pv[i * n + j] = VT[i + j * k];
+    }
+    dusk_value *items[3] = {in_dtype(t, u), as_dtype(s, real_of(t->dtype)), in_dtype(t, v)};
+    u = s = v = NULL;
+    if (!(*out = dusk_tuple_of(3, items)))
+        rc = la_oom(t, err);
+done:
+    dusk_free(w);
+    dusk_free(U);
+    dusk_free(VT);
+    dusk_value_unref(u);
+    dusk_value_unref(s);
+    dusk_value_unref(v);
+    return rc;
+}
+
+/* a @ b of complex (or mixed) 2-d blocks: zgemm, as dot2. */
+static int dot2_c(const dusk__targs *t, const dusk_value *a, const dusk_value *b, int vec,
+                  dusk_value **out, dusk_error *err)
+{
+    int64_t m = a->u.nd.shape[0], k = a->u.nd.shape[1], n = b->u.nd.shape[1];
+    if (b->u.nd.shape[0] != k)
+        return dusk_error_set(err, DUSK_EINVAL, "dot: blocks of %" PRId64 " x %" PRId64 " and %"
+                              PRId64 " x %" PRId64 " do not align", m, k, b->u.nd.shape[0], n);
+    int64_t shape[2] = {m, n};
+    dusk_value *v = dusk_ndarray_new(DUSK_DT_C16, vec ? 1 : 2, shape);
+    zc *pa, *pb;
+    const zc *da = as_c16(a, &pa), *db = as_c16(b, &pb);
+    if (!v || !da || !db) {
+        dusk_value_unref(v);
+        dusk_free(pa);
+        dusk_free(pb);
+        return la_oom(t, err);
+    }
+    zc one = 1, zero = 0;
+    if (m && n && k)
+        cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, &one, da,
+                    (int)k, db, (int)n, &zero, v->u.nd.data, (int)n);
+    dusk_free(pa);
+    dusk_free(pb);
+    if (!(*out = in_dtype(t, v)))
+        return la_oom(t, err);
+    return 0;
+}
+
+/* np.vstack of complex blocks. */
+static int vstack_c(const dusk__targs *t, const dusk_value *list, const int64_t *shape,
+                    dusk_value **out, dusk_error *err)
+{
+    dusk_value *v = dusk_ndarray_empty(DUSK_DT_C16, 2, shape);
+    if (!v)
+        return la_oom(t, err);
+    zc *o = (zc *)(void *)v->u.nd.data;
+    for (size_t i = 0; i < dusk_tuple_len(list); i++) {
+        const dusk_value *b = dusk_tuple_get(list, i);
+        copy_c16(b, o);
+        o += dusk_ndarray_shape(b)[0] * shape[1];
+    }
+    if (!(*out = in_dtype(t, v)))
+        return la_oom(t, err);
+    return 0;
+}
+
+/* load_rhs in complex128. */
+static void load_rhs_c(const dusk_value *b, zc *B, int64_t n, int64_t nrhs, int tr, double sign)
+{
+    int bnd = dusk_ndarray_ndim(b);
+    const int64_t *bs = dusk_ndarray_strides(b);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < nrhs; j++) {
+            int64_t r = tr ? j : i, c = tr ? i : j;
+            B[i + j * n] += sign * dusk__nd_loadc(b->u.nd.data + r * bs[0] +
+                                                  (bnd == 2 ? c * bs[1] : 0), b->u.nd.dtype);
+        }
+}
+
+/* The singular-matrix error of a triangular solve, naming the block. */
+static int trs_singular(const dusk__targs *t, int64_t form, lapack_int info, dusk_error *err)
+{
+    int64_t bi = dusk_tuple_len(t->index) ? dusk_value_int(dusk_tuple_get(t->index, 0)) : 0;
+    if (form == 2 && dusk_tuple_len(t->index) > 1)
+        bi = dusk_value_int(dusk_tuple_get(t->index, 1));
+    return dusk_error_set(err, DUSK_EINVAL, "solve_triangular: singular matrix: a's diagonal "
+                          "block (%" PRId64 ", %" PRId64 ") has a zero at its diagonal entry %d",
+                          bi, bi, (int)info - 1);
+}
+
+/* dusk__k_la_trsolve of a complex task (ztrtrs); its arguments checked.
+ * Form 2's transposes are plain ones, as Dask's (lu's x U = A_ki is
+ * U^T x^T = A_ki^T: no conjugation). */
+static int trsolve_c(const dusk__targs *t, int64_t lower, int64_t form, const dusk_value *a,
+                     const dusk_value *pm, const dusk_value *b, const dusk_value *list,
+                     dusk_value **out, dusk_error *err)
+{
+    int bnd = dusk_ndarray_ndim(b);
+    int64_t n = a->u.nd.shape[0];
+    int64_t br = b->u.nd.shape[0], bc = bnd == 2 ? b->u.nd.shape[1] : 1;
+    int64_t nrhs = form == 2 ? br : bc;
+    int rc = 0;
+    zc *A = zalloc(n * n);
+    dusk_value *x = dusk_ndarray_empty(DUSK_DT_C16, bnd, b->u.nd.shape);
+    zc *B = dusk_calloc((size_t)(n * nrhs > 0 ? n * nrhs : 1), sizeof(zc));
+    dusk_value *pb = NULL;
+    if (!A || !x || !B) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    copy_c16_colmajor(a, A);
+    if (pm) {   /* p @ b first */
+        dusk__targs t2 = *t;
+        dusk_value *in2[2] = {(dusk_value *)pm, (dusk_value *)b};
+        t2.in = in2;
+        t2.nin = 2;
+        t2.dtype = DUSK_DT_C16;
+        if ((rc = dusk__k_la_dot(&t2, &pb, err)))
+            goto done;
+        load_rhs_c(pb, B, n, nrhs, 0, 1);
+    } else {
+        load_rhs_c(b, B, n, nrhs, form == 2, 1);
+    }
+    for (size_t p = 0; list && p < dusk_tuple_len(list); p++) {
+        const dusk_value *d = dusk_tuple_get(list, p);
+        if (dusk_value_kind(d) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(d) != bnd ||
+            dusk_ndarray_shape(d)[0] != br || (bnd == 2 && dusk_ndarray_shape(d)[1] != bc)) {
+            rc = dusk_error_set(err, DUSK_EINVAL, "solve_triangular: product %zu is not of the "
+                                "right-hand side's shape", p);
+            goto done;
+        }
+        load_rhs_c(d, B, n, nrhs, form == 2, -1);
+    }
+    if (n > 0 && nrhs > 0) {
+        lapack_int info = LAPACKE_ztrtrs(LAPACK_COL_MAJOR, lower ? 'L' : 'U', 'N', 'N',
+                                         (lapack_int)n, (lapack_int)nrhs, A, (lapack_int)n, B,
+                                         (lapack_int)n);
+        if (info > 0) {
+            rc = trs_singular(t, form, info, err);
+            goto done;
+        }
+        if (info < 0) {
+            rc = lapacke_error(t, "ztrtrs", n, n, info, err);
+            goto done;
+        }
+    }
+    zc *X = (zc *)(void *)x->u.nd.data;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < nrhs; j++) {
+            if (form == 2)
+                X[j * bc + i] = B[i + j * n];
+            else
+                X[i * nrhs + j] = B[i + j * n];
+        }
+    *out = in_dtype(t, x);
+    x = NULL;
+    if (!*out)
+        rc = la_oom(t, err);
+done:
+    dusk_free(A);
+    dusk_free(B);
+    dusk_value_unref(x);
+    dusk_value_unref(pb);
+    return rc;
+}
+
+/* The block less the products (lu's and cholesky's target), column-major
+ * complex128, into w (n x n, zeroed). */
+static int target_c(const dusk__targs *t, const char *what, const dusk_value *a,
+                    const dusk_value *list, zc *w, int64_t n, dusk_error *err)
+{
+    load_rhs_c(a, w, n, n, 0, 1);
+    for (size_t p = 0; list && p < dusk_tuple_len(list); p++) {
+        const dusk_value *d = dusk_tuple_get(list, p);
+        if (dusk_value_kind(d) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(d) != 2 ||
+            dusk_ndarray_shape(d)[0] != n || dusk_ndarray_shape(d)[1] != n)
+            return dusk_error_set(err, DUSK_EINVAL, "%s: product %zu is not of the block's shape",
+                                  what, p);
+        load_rhs_c(d, w, n, n, 0, -1);
+    }
+    (void)t;
+    return 0;
+}
+
+/* scipy.linalg.lu of a complex block (zgetrf): P real (float64, float32
+ * for complex64, as SciPy's), L and U complex. */
+static int lu_c(const dusk__targs *t, const dusk_value *a, const dusk_value *list,
+                dusk_value **out, dusk_error *err)
+{
+    int64_t n = a->u.nd.shape[0], sh[2] = {n, n};
+    int rc = 0;
+    dusk_value *P = dusk_ndarray_new(DUSK_DT_F8, 2, sh), *L = dusk_ndarray_new(DUSK_DT_C16, 2, sh),
+               *U = dusk_ndarray_new(DUSK_DT_C16, 2, sh);
+    zc *w = dusk_calloc((size_t)(n > 0 ? n * n : 1), sizeof(zc));
+    lapack_int *ipiv = dusk_malloc((size_t)(n ? n : 1) * sizeof *ipiv);
+    int64_t *perm = dusk_malloc((size_t)(n ? n : 1) * sizeof *perm);
+    if (!P || !L || !U || !w || !ipiv || !perm) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    if ((rc = target_c(t, "lu", a, list, w, n, err)))
+        goto done;
+    if (n > 0) {
+        lapack_int info = LAPACKE_zgetrf(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, w,
+                                         (lapack_int)n, ipiv);
+        if (info < 0) {
+            rc = lapacke_error(t, "zgetrf", n, n, info, err);
+            goto done;
+        }
+    }
+    for (int64_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = ipiv[i] - 1, x = perm[i];
+        perm[i] = perm[j];
+        perm[j] = x;
+    }
+    double *p = (double *)P->u.nd.data;
+    zc *l = (zc *)(void *)L->u.nd.data, *u = (zc *)(void *)U->u.nd.data;
+    for (int64_t i = 0; i < n; i++) {
+        p[perm[i] * n + i] = 1;
+        for (int64_t j = 0; j < n; j++) {
+            if (j < i)
+                l[i * n + j] = w[i + j * n];
+            else
+                u[i * n + j] = w[i + j * n];
+        }
+        l[i * n + i] = 1;
+    }
+    dusk_value *items[3] = {as_dtype(P, real_of(t->dtype)), in_dtype(t, L), in_dtype(t, U)};
+    P = L = U = NULL;
+    if (!(*out = dusk_tuple_of(3, items)))
+        rc = la_oom(t, err);
+done:
+    dusk_free(w);
+    dusk_free(ipiv);
+    dusk_free(perm);
+    dusk_value_unref(P);
+    dusk_value_unref(L);
+    dusk_value_unref(U);
+    return rc;
+}
+
+/* np.linalg.cholesky of a complex block (zpotrf): L with L @ L^H the
+ * block, which must be Hermitian; as NumPy, its lower triangle is read
+ * (and the diagonal's real parts). */
+static int chol_c(const dusk__targs *t, const dusk_value *a, const dusk_value *list,
+                  dusk_value **out, dusk_error *err)
+{
+    int64_t n = a->u.nd.shape[0], sh[2] = {n, n};
+    int rc = 0;
+    dusk_value *v = dusk_ndarray_new(DUSK_DT_C16, 2, sh);
+    zc *w = dusk_calloc((size_t)(n > 0 ? n * n : 1), sizeof(zc));
+    if (!v || !w) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    if ((rc = target_c(t, "cholesky", a, list, w, n, err)))
+        goto done;
+    if (n > 0) {
+        lapack_int info = LAPACKE_zpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, w, (lapack_int)n);
+        if (info > 0) {
+            int64_t bi = dusk_tuple_len(t->index) ? dusk_value_int(dusk_tuple_get(t->index, 0)) : 0;
+            rc = dusk_error_set(err, DUSK_EINVAL, "cholesky: matrix is not positive definite "
+                                "(its diagonal block (%" PRId64 ", %" PRId64 ") fails at entry "
+                                "%d)", bi, bi, (int)info - 1);
+            goto done;
+        }
+        if (info < 0) {
+            rc = lapacke_error(t, "zpotrf", n, n, info, err);
+            goto done;
+        }
+    }
+    zc *L = (zc *)(void *)v->u.nd.data;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j <= i; j++)
+            L[i * n + j] = w[i + j * n];
+    *out = in_dtype(t, v);
+    v = NULL;
+    if (!*out)
+        rc = la_oom(t, err);
+done:
+    dusk_free(w);
+    dusk_value_unref(v);
+    return rc;
+}
+
+/* np.transpose(block).conj(): the transposes of the blocked Cholesky of a
+ * complex array (its upper factor is L^H, where Dask's np.transpose gives
+ * L^T, which makes its blocks below the diagonal wrong). A real block is
+ * transposed only. */
+int dusk__k_la_ctrans(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *a;
+    int rc = dusk__targs_block_in(t, 0, 2, &a, err);
+    if (rc)
+        return rc;
+    const int64_t *sh = a->u.nd.shape, *st = a->u.nd.strides;
+    int64_t ts[2] = {sh[1], sh[0]};
+    dusk_dtype dt = a->u.nd.dtype;
+    dusk_value *v = dusk_ndarray_empty(dt, 2, ts);
+    if (!v)
+        return la_oom(t, err);
+    size_t isz = (size_t)v->u.nd.strides[1];
+    for (int64_t i = 0; i < ts[0]; i++)
+        for (int64_t j = 0; j < ts[1]; j++) {
+            const char *src = a->u.nd.data + j * st[0] + i * st[1];
+            char *dst = v->u.nd.data + (i * ts[1] + j) * (int64_t)isz;
+            if (is_cplx(dt))
+                dusk__nd_storec(dst, dt, conj(dusk__nd_loadc(src, dt)));
+            else
+                memcpy(dst, src, isz);
+        }
+    *out = v;
+    return 0;
+}
+
+/* matrix_rank of a complex block: its singular values by zgesdd (those of
+ * A^T, the row-major block read column-major, are A's). */
+static int rank_c(const dusk__targs *t, const dusk_value *a, dusk_value **out, dusk_error *err)
+{
+    int64_t m = a->u.nd.shape[0], n = a->u.nd.shape[1], k = m < n ? m : n, rank = 0;
+    int rc = 0;
+    zc *w = zalloc(m * n);
+    double *s = dusk_malloc((size_t)(k ? k : 1) * sizeof(double));
+    dusk_value *v = dusk_ndarray_new(DUSK_DT_I8, 0, NULL);
+    if (!w || !s || !v) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    copy_c16(a, w);
+    if (k > 0) {
+        lapack_int info = LAPACKE_zgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)n, (lapack_int)m, w,
+                                         (lapack_int)n, s, NULL, 1, NULL, 1);
+        if (info != 0) {
+            rc = info > 0 ? dusk_error_set(err, DUSK_EINVAL, "matrix_rank: SVD did not converge "
+                                           "(LAPACK zgesdd, info %d)", (int)info)
+                          : lapacke_error(t, "zgesdd", m, n, info, err);
+            goto done;
+        }
+        double tol = s[0] * (double)(m > n ? m : n) * 2.220446049250313e-16;
+        for (int64_t i = 0; i < k; i++)
+            rank += s[i] > tol;
+    }
+    *(int64_t *)v->u.nd.data = rank;
+    *out = v;
+    v = NULL;
+done:
+    dusk_free(w);
+    dusk_free(s);
+    dusk_value_unref(v);
+    return rc;
+}
+
 /* np.linalg.qr(block) (mode 'reduced'): the tuple (Q (m, k), R (k, n)).
  * The Householder reflectors are NumPy's (dgeqrf's), so R's signs are
  * too, but computed by dgeqrt, whose recursive panels are matrix products:
@@ -179,6 +708,8 @@ int dusk__k_la_qr(const dusk__targs *t, dusk_value **out, dusk_error *err)
     int rc;
     if ((rc = la_dtype_ok(t, err)) || (rc = la_block(t, 0, &a, err)))
         return rc;
+    if (is_cplx(t->dtype))
+        return qr_c(t, a, out, err);
     int64_t m = a->u.nd.shape[0], n = a->u.nd.shape[1], k = m < n ? m : n;
     int64_t nb = k < 128 ? (k ? k : 1) : 64;
     int64_t qs[2] = {m, k}, rs[2] = {k, n};
@@ -235,6 +766,8 @@ int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err)
     int rc;
     if ((rc = la_dtype_ok(t, err)) || (rc = la_block(t, 0, &a, err)))
         return rc;
+    if (is_cplx(t->dtype))
+        return svd_c(t, a, out, err);
     int64_t m = a->u.nd.shape[0], n = a->u.nd.shape[1], k = m < n ? m : n;
     int64_t us[2] = {m, k}, ss[1] = {k}, vs[2] = {k, n};
     dusk_value *u = dusk_ndarray_new(DUSK_DT_F8, 2, us);
@@ -263,7 +796,7 @@ int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err)
             goto done;
         }
     }
-    dusk_value *items[3] = {in_dtype(t, u), in_dtype(t, s), in_dtype(t, v)};
+    dusk_value *items[3] = {in_dtype(t, u), as_dtype(s, real_of(t->dtype)), in_dtype(t, v)};
     u = s = v = NULL;
     if (!(*out = dusk_tuple_of(3, items)))
         rc = la_oom(t, err);
@@ -333,6 +866,8 @@ int dusk__k_la_vstack(const dusk__targs *t, dusk_value **out, dusk_error *err)
         shape[1] = dusk_ndarray_shape(b)[1];
         shape[0] += dusk_ndarray_shape(b)[0];
     }
+    if (is_cplx(t->dtype))
+        return vstack_c(t, list, shape, out, err);
     dusk_value *v = dusk_ndarray_empty(DUSK_DT_F8, 2, shape);
     if (!v)
         return la_oom(t, err);
@@ -379,6 +914,8 @@ int dusk__k_la_dot(const dusk__targs *t, dusk_value **out, dusk_error *err)
 static int dot2(const dusk__targs *t, const dusk_value *a, const dusk_value *b, int vec,
                 dusk_value **out, dusk_error *err)
 {
+    if (is_cplx(t->dtype))
+        return dot2_c(t, a, b, vec, out, err);
     int64_t m = a->u.nd.shape[0], k = a->u.nd.shape[1], n = b->u.nd.shape[1];
     if (b->u.nd.shape[0] != k)
         return dusk_error_set(err, DUSK_EINVAL, "dot: blocks of %" PRId64 " x %" PRId64 " and %"
@@ -653,29 +1190,34 @@ done:
         *q = *r = NULL;
 }
 
-/* An input of a factorisation: one dusk__array_bad_input accepts, and real
- * (the kernels are LAPACK's real ones, which would drop imaginary parts). */
+/* An input of a factorisation: one dusk__array_bad_input accepts. Every
+ * dtype dusk has is one: integers and bools are factorised in float64, as
+ * NumPy's, complex arrays by the complex kernels. */
 static dusk_array *la_input(dusk_array *a, dusk_array *b, const char *what)
 {
+    /* the unknown-size check by the operation's name (linalg.qr ...) */
     char who[64];
     snprintf(who, sizeof who, "linalg.%s", what);
-    dusk_array *e = dusk__array_input(a, b, who);
-    if (e)
-        return e;
-    for (int i = 0; i < 2; i++) {
-        dusk_array *x = i ? b : a;
-        if (x && (x->dtype == DUSK_DT_C16 || x->dtype == DUSK_DT_C8))
-            return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: dusk's linear algebra is for "
-                                    "real arrays, and %s is %s", what, i ? "b" : "a",
-                                    dusk_dtype_name(x->dtype));
-    }
-    return NULL;
+    return dusk__array_input(a, b, who);
 }
 
-/* The dtype numpy.linalg gives a's factors. */
+/* The dtype numpy.linalg gives a's factors: float32 and the complex types
+ * their own, float64 for the rest. */
 static dusk_dtype la_dtype(dusk_dtype t)
 {
-    return t == DUSK_DT_F4 ? DUSK_DT_F4 : DUSK_DT_F8;
+    return t == DUSK_DT_F4 || t == DUSK_DT_C16 || t == DUSK_DT_C8 ? t : DUSK_DT_F8;
+}
+
+static dusk_array *conj_of(dusk_array *x);
+
+/* x.T, conjugated when x is complex (x^H): where Dask's graph has x.T and
+ * a complex array needs the conjugate transpose (sfqr's Q.T,
+ * svd_compressed's), the conjugation is a layer of its own, 'conjugate',
+ * which a real array's graph does not have. */
+static dusk_array *herm(dusk_array *x)
+{
+    dusk_array *t = dusk_array_transpose(x, NULL);
+    return !t->status && is_cplx(t->dtype) ? conj_of(t) : t;
 }
 
 static void fmt_chunks(const dusk_array *a, char *buf, size_t n)
@@ -822,7 +1364,8 @@ static dusk_qr sfqr(dusk_array *a)
         int64_t xs[2] = {k, n - cc}, nbr[2] = {1, nc - 1};
         int64_t *xch[2] = {kc, a->chunks[1] + 1};
         dusk_array *ar = dusk__array_new(ctx, rest, 2, xs, xch, nbr, a->dtype);
-        dusk_array *parts[2] = {r, dusk_array_dot(dusk_array_transpose(q, NULL), ar)};
+        /* Q^H A_rest: Dask's Q.T, conjugated for a complex array */
+        dusk_array *parts[2] = {r, dusk_array_dot(herm(q), ar)};
         r = dusk_concatenate(parts, 2, 1);
     }
     return (dusk_qr){q, r};
@@ -903,8 +1446,8 @@ static dusk_svd tsqr_svd(dusk_array *x)
                *xv[2] = {dusk_int(2), dusk_none()};
     dusk__layer *u2 = layer(&b, "getitem", tok, "-u2", DUSK__OP_LA_ITEM, 1, k, k, dt, &sv, 1, NULL,
                             2, xu);
-    dusk__layer *s2 = layer(&b, "getitem", tok, "-s2", DUSK__OP_LA_ITEM, 1, k, 0, dt, &sv, 1, NULL,
-                            2, xs);
+    dusk__layer *s2 = layer(&b, "getitem", tok, "-s2", DUSK__OP_LA_ITEM, 1, k, 0, real_of(dt), &sv,
+                            1, NULL, 2, xs);
     dusk__layer *v2 = layer(&b, "getitem", tok, "-v2", DUSK__OP_LA_ITEM, 1, k, n, dt, &sv, 1, NULL,
                             2, xv);
     dusk__layer *uin[2] = {ql, u2};
@@ -918,7 +1461,7 @@ static dusk_svd tsqr_svd(dusk_array *x)
     int64_t kc[1] = {k}, nc[1] = {n};
     int64_t *uch[2] = {x->chunks[0], kc}, *sch[1] = {kc}, *vch[2] = {kc, nc};
     return (dusk_svd){dusk__array_new(x->ctx, u4, 2, us, uch, nbu, dt),
-                      dusk__array_new(x->ctx, s2, 1, ss, sch, one, dt),
+                      dusk__array_new(x->ctx, s2, 1, ss, sch, one, real_of(dt)),
                       dusk__array_new(x->ctx, v2, 2, vs, vch, one, dt)};
 oom:
     e = dusk__array_oom(x->ctx, "svd");
@@ -966,8 +1509,9 @@ static dusk_svd svd_single(dusk_array *a)
     for (int f = 0; f < 3; f++) {
         dusk__token(tok, "svd-single|%s|%d", a->L->name, f);
         dusk_value *x[2] = {dusk_int(f), dusk_none()};
-        dusk_array *g = one_block(sv, "getitem", tok, DUSK__OP_LA_ITEM, 0, none, dt, 2, x);
-        out[f] = one_block(g, "from-value", tok, DUSK__OP_LA_ALIAS, f == 1 ? 1 : 2, shapes[f], dt,
+        dusk_dtype ft = f == 1 ? real_of(dt) : dt;   /* S is real */
+        dusk_array *g = one_block(sv, "getitem", tok, DUSK__OP_LA_ITEM, 0, none, ft, 2, x);
+        out[f] = one_block(g, "from-value", tok, DUSK__OP_LA_ALIAS, f == 1 ? 1 : 2, shapes[f], ft,
                            0, NULL);
     }
     for (int f = 0; f < 3; f++)
@@ -1145,8 +1689,12 @@ dusk_array *dusk_linalg_norm(dusk_array *x, const char *ord, uint64_t axes, bool
                                     "number, inf, -inf, 'fro' or 'nuc')", ord);
         kind = P_NUM;
     }
-    /* float64 (or float32) throughout, as numpy.promote_types(dtype, float) */
-    dusk_array *r = dusk_array_astype(x, x->dtype == DUSK_DT_F4 ? DUSK_DT_F4 : DUSK_DT_F8);
+    /* float64 (or float32) throughout, as numpy.promote_types(dtype, float);
+     * a complex array as it is (Dask's astype(float) is of non-inexact
+     * arrays), whose abs is real */
+    dusk_array *r = is_cplx(x->dtype) ? x
+                                      : dusk_array_astype(x, x->dtype == DUSK_DT_F4 ? DUSK_DT_F4
+                                                                                  : DUSK_DT_F8);
     if (kind == P_NONE)
         return dusk_array_binop_scalar(
             DUSK_BINOP_POW,
@@ -1232,6 +1780,8 @@ int dusk__k_la_trsolve(const dusk__targs *t, dusk_value **out, dusk_error *err)
         return dusk_error_set(err, DUSK_EINVAL, "solve_triangular: a diagonal block of %" PRId64
                               " x %" PRId64 " and a right-hand side of %" PRId64 " rows",
                               a->u.nd.shape[0], a->u.nd.shape[1], rows);
+    if (is_cplx(t->dtype))
+        return trsolve_c(t, lower, form, a, pm, b, list, out, err);
     double *A = dusk_malloc((size_t)(n * n > 0 ? n * n : 1) * sizeof(double));
     dusk_value *x = dusk_ndarray_empty(DUSK_DT_F8, bnd, b->u.nd.shape);
     double *B = dusk_calloc((size_t)(n * nrhs > 0 ? n * nrhs : 1), sizeof(double));
@@ -1268,12 +1818,7 @@ int dusk__k_la_trsolve(const dusk__targs *t, dusk_value **out, dusk_error *err)
                                          (lapack_int)n, (lapack_int)nrhs, A, (lapack_int)n, B,
                                          (lapack_int)n);
         if (info > 0) {
-            int64_t bi = dusk_tuple_len(t->index) ? dusk_value_int(dusk_tuple_get(t->index, 0)) : 0;
-            if (form == 2 && dusk_tuple_len(t->index) > 1)
-                bi = dusk_value_int(dusk_tuple_get(t->index, 1));
-            rc = dusk_error_set(err, DUSK_EINVAL, "solve_triangular: singular matrix: a's "
-                                "diagonal block (%" PRId64 ", %" PRId64 ") has a zero at its "
-                                "diagonal entry %d", bi, bi, (int)info - 1);
+            rc = trs_singular(t, form, info, err);
             goto done;
         }
         if (info < 0) {
@@ -1458,6 +2003,8 @@ int dusk__k_la_rank(const dusk__targs *t, dusk_value **out, dusk_error *err)
     int rc = la_block(t, 0, &a, err);
     if (rc)
         return rc;
+    if (is_cplx(a->u.nd.dtype))
+        return rank_c(t, a, out, err);
     int64_t m = a->u.nd.shape[0], n = a->u.nd.shape[1], k = m < n ? m : n, rank = 0;
     double *w = dusk_malloc((size_t)(m * n > 0 ? m * n : 1) * sizeof(double));
     double *s = dusk_malloc((size_t)(k ? k : 1) * sizeof(double));
@@ -1491,10 +2038,19 @@ done:
 }
 
 /* lstsq's singular values: sqrt(eigvalsh(rt @ r)) largest first (dsyevd
- * on the product). */
+ * on the product; zheevd on R^H R of a complex R). The task's dtype is
+ * the values' real one. */
 int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
     dusk_value *p = NULL;
+    dusk_dtype want = real_of(t->dtype);
+    dusk__targs tc = *t;
+    for (size_t i = 0; i < t->nin; i++)
+        if (dusk_value_kind(t->in[i]) == DUSK_KIND_NDARRAY && is_cplx(dusk_ndarray_dtype(t->in[i])))
+            tc.dtype = DUSK_DT_C16;
+    int cx = tc.dtype == DUSK_DT_C16;
+    if (cx)
+        t = &tc;
     int rc = dusk__k_la_dot(t, &p, err);
     if (rc)
         return rc;
@@ -1505,7 +2061,8 @@ int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err)
     }
     dusk_value *v = dusk_ndarray_empty(DUSK_DT_F8, 1, &n);
     double *e = dusk_malloc((size_t)(n ? n : 1) * sizeof(double)), *w = NULL;
-    if (!v || !e || (t->dtype != DUSK_DT_F8 && !(w = dusk_malloc((size_t)(n > 0 ? n * n : 1) * 8)))) {
+    if (!v || !e || (!cx && t->dtype != DUSK_DT_F8 &&
+                     !(w = dusk_malloc((size_t)(n > 0 ? n * n : 1) * 8)))) {
         rc = la_oom(t, err);
         goto done;
     }
@@ -1513,7 +2070,16 @@ int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err)
         w = (double *)p->u.nd.data;   /* our own product: dsyevd may overwrite it */
     else
         copy_f8(p, w);
-    if (n > 0) {
+    if (cx && n > 0) {   /* p is our own complex128 product */
+        lapack_int info = LAPACKE_zheevd(LAPACK_ROW_MAJOR, 'N', 'L', (lapack_int)n,
+                                         (zc *)(void *)p->u.nd.data, (lapack_int)n, e);
+        if (info != 0) {
+            rc = info > 0 ? dusk_error_set(err, DUSK_EINVAL, "eigvalsh: did not converge "
+                                           "(LAPACK zheevd, info %d)", (int)info)
+                          : lapacke_error(t, "zheevd", n, n, info, err);
+            goto done;
+        }
+    } else if (n > 0) {
         lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'N', 'L', (lapack_int)n, w,
                                          (lapack_int)n, e);
         if (info != 0) {
@@ -1528,7 +2094,7 @@ int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err)
      * Dask's sqrt gives them (NaN itself stays NaN) */
     for (int64_t i = 0; i < n; i++)
         ((double *)v->u.nd.data)[i] = sqrt(e[n - 1 - i] < 0 ? 0 : e[n - 1 - i]);
-    *out = in_dtype(t, v);
+    *out = as_dtype(v, want);
     v = NULL;
     if (!*out)
         rc = la_oom(t, err);
@@ -1558,11 +2124,14 @@ static dusk_array *renamed(dusk_array *a, const char *from, const char *prefix)
     return a;
 }
 
-/* x.conj() of a real array: a 'conjugate' layer passing the blocks on. */
+/* x.conj(): of a real array a 'conjugate' layer passing the blocks on, of
+ * a complex one numpy.conjugate's, named 'conjugate' as Dask's. */
 static dusk_array *conj_of(dusk_array *x)
 {
     if (x->status)
         return x;
+    if (is_cplx(x->dtype))
+        return renamed(dusk_array_unop(DUSK_UNOP_CONJ, x), "conj", "conjugate");
     int map[1][DUSK_MAXDIMS];
     for (int d = 0; d < x->ndim; d++)
         map[0][d] = d;
@@ -1640,7 +2209,7 @@ dusk_lstsq dusk_linalg_lstsq(dusk_array *a, dusk_array *b)
     dusk_array *s = (e = dusk__array_bad_input(rs[0], NULL))
                         ? e
                         : one_task(a->ctx, "lstsq-singular", tok, DUSK__OP_LA_SINGULAR, rs, 2, 1,
-                                   f.r->shape[0], la_dtype(f.r->dtype));
+                                   f.r->shape[0], real_of(la_dtype(f.r->dtype)));
     return (dusk_lstsq){x, res, rank, s};
 }
 
@@ -1660,6 +2229,8 @@ int dusk__k_la_lu(const dusk__targs *t, dusk_value **out, dusk_error *err)
     if (a->u.nd.shape[1] != n)
         return dusk_error_set(err, DUSK_EINVAL, "lu: a block of %" PRId64 " x %" PRId64 " is "
                               "not square", n, a->u.nd.shape[1]);
+    if (is_cplx(t->dtype))
+        return lu_c(t, a, list, out, err);
     int64_t sh[2] = {n, n};
     dusk_value *P = dusk_ndarray_new(DUSK_DT_F8, 2, sh), *L = dusk_ndarray_new(DUSK_DT_F8, 2, sh),
                *U = dusk_ndarray_new(DUSK_DT_F8, 2, sh);
@@ -1770,6 +2341,7 @@ typedef struct {
     char *name[LU_NNAMES];
     const char *a;               /* the input's layer name */
     dusk_value *plain, *item[3], *tr, *zeros, *right, *below;
+    dusk_value *ptr, *pzeros;    /* p's transposes and zeros: p is real, as SciPy's */
 } lu_data;
 
 static void lu_free(void *p)
@@ -1786,6 +2358,8 @@ static void lu_free(void *p)
     dusk_value_unref(d->zeros);
     dusk_value_unref(d->right);
     dusk_value_unref(d->below);
+    dusk_value_unref(d->ptr);
+    dusk_value_unref(d->pzeros);
     dusk_free(d);
 }
 
@@ -1873,11 +2447,11 @@ static int lu_emit(dusk_graph *g, const dusk__layer *L)
                 em_task(&e, key, DUSK__OP_TRANSPOSE, d->tr, 2, ij, 1, in1);
                 in1[0] = kref(d->name[LU_P], 2, i, j, 0, 0);
                 kname(key, d->name[LU_PINV], 2, i, j, 0, 0);
-                em_task(&e, key, DUSK__OP_TRANSPOSE, d->tr, 2, ij, 1, in1);
+                em_task(&e, key, DUSK__OP_TRANSPOSE, d->ptr, 2, ij, 1, in1);
             } else {
                 /* zeros for p, and for u below the diagonal, l above it */
                 kname(key, d->name[LU_P], 2, i, j, 0, 0);
-                em_task(&e, key, DUSK__OP_ZEROS_LIKE, d->zeros, 2, ij, 0, NULL);
+                em_task(&e, key, DUSK__OP_ZEROS_LIKE, d->pzeros, 2, ij, 0, NULL);
                 kname(key, d->name[i > j ? LU_U : LU_L], 2, i, j, 0, 0);
                 em_task(&e, key, DUSK__OP_ZEROS_LIKE, d->zeros, 2, ij, 0, NULL);
                 if (i > j) {
@@ -1945,7 +2519,7 @@ dusk_lu dusk_linalg_lu(dusk_array *a)
     if (e)
         return (dusk_lu){e, e, e};
     dusk_array_ctx *ctx = a->ctx;
-    dusk_dtype dt = la_dtype(a->dtype);
+    dusk_dtype dt = la_dtype(a->dtype), pt = real_of(dt);   /* p's: real */
     char tok[33];
     dusk__token(tok, "lu|%s", a->L->name);
     lu_data *d = dusk_calloc(1, sizeof *d);
@@ -1959,20 +2533,23 @@ dusk_lu dusk_linalg_lu(dusk_array *a)
     if (ok) {
         int perm[2] = {1, 0};
         dusk_value *tr[1] = {dusk__ints_value(perm, 2)}, *z[1] = {dusk_float(0)};
+        dusk_value *ptr[1] = {dusk__ints_value(perm, 2)}, *pz[1] = {dusk_float(0)};
         dusk_value *rt[2] = {dusk_bool(true), dusk_int(1)}, *bl[2] = {dusk_bool(true), dusk_int(2)};
         d->v = a->nb[0];
         d->a = a->L->name;
         d->plain = dusk__params_new(dt, 0, NULL, NULL, 0, NULL);
         for (int f = 0; f < 3; f++) {
             dusk_value *it[2] = {dusk_int(f), dusk_none()};
-            d->item[f] = dusk__params_new(dt, 0, NULL, NULL, 2, it);
+            d->item[f] = dusk__params_new(f == 0 ? pt : dt, 0, NULL, NULL, 2, it);
             ok &= d->item[f] != NULL;
         }
         d->tr = dusk__params_new(dt, 0, NULL, NULL, 1, tr);
         d->zeros = dusk__params_new(dt, 2, a->chunks, a->nb, 1, z);
+        d->ptr = dusk__params_new(pt, 0, NULL, NULL, 1, ptr);
+        d->pzeros = dusk__params_new(pt, 2, a->chunks, a->nb, 1, pz);
         d->right = dusk__params_new(dt, 0, NULL, NULL, 2, rt);
         d->below = dusk__params_new(dt, 0, NULL, NULL, 2, bl);
-        ok &= d->plain && d->tr && d->zeros && d->right && d->below;
+        ok &= d->plain && d->tr && d->zeros && d->right && d->below && d->ptr && d->pzeros;
     }
     dusk_array *out[3];
     int64_t ntasks = lu_ntasks(a->nb[0]);
@@ -1980,9 +2557,10 @@ dusk_lu dusk_linalg_lu(dusk_array *a)
         dusk__layer *L = NULL;
         if (ok) {
             const char *prefix = f == 0 ? "lu-p" : f == 1 ? "lu-l" : "lu-u";
+            dusk_dtype ft = f == 0 ? pt : dt;
             L = dusk__layer_new(ctx, prefix, tok, DUSK__L_CUSTOM, dusk__op_get(DUSK__OP_LA_LU),
-                                dusk__params_new(dt, 0, NULL, NULL, 0, NULL), 2, a->shape, a->nb,
-                                dt);
+                                dusk__params_new(ft, 0, NULL, NULL, 0, NULL), 2, a->shape, a->nb,
+                                ft);
         }
         if (!L) {
             if (f == 0)   /* else the first layer owns d, and the context frees it */
@@ -1996,7 +2574,7 @@ dusk_lu dusk_linalg_lu(dusk_array *a)
         L->emit = lu_emit;
         L->ntasks = ntasks;
         dusk__layer_input(L, a->L);
-        out[f] = dusk__array_new(ctx, L, 2, a->shape, a->chunks, a->nb, dt);
+        out[f] = dusk__array_new(ctx, L, 2, a->shape, a->chunks, a->nb, f == 0 ? pt : dt);
     }
     return (dusk_lu){out[0], out[1], out[2]};
 }
@@ -2106,27 +2684,28 @@ static dusk_svd svd_compressed(dusk_array *a, int64_t k, int n_power_iter, uint6
     dusk_array *h = dusk_array_dot(a, omega);
     if (!qr)   /* power iterations: (a a.T)^i a omega, orthonormalised once */
         for (int i = 0; i < n_power_iter; i++)
-            h = dusk_array_dot(a, dusk_array_dot(dusk_array_transpose(a, NULL), h));
+            h = dusk_array_dot(a, dusk_array_dot(herm(a), h));
     if ((e = dusk__array_bad_input(h, NULL)))
         return (dusk_svd){e, e, e};
     dusk_array *q = dusk_linalg_tsqr(h).q;
     /* 'QR': orthonormalised after every product, which keeps the small
      * singular directions that powers of a a.T round away */
     for (int i = 0; qr && i < n_power_iter; i++) {
-        q = dusk_linalg_tsqr(dusk_array_dot(dusk_array_transpose(a, NULL), q)).q;
+        q = dusk_linalg_tsqr(dusk_array_dot(herm(a), q)).q;
         q = dusk_linalg_tsqr(dusk_array_dot(a, q)).q;
     }
     if ((e = dusk__array_bad_input(q, NULL)))
         return (dusk_svd){e, e, e};
-    dusk_array *comp = dusk_array_transpose(q, NULL);
+    /* Dask's a.T and q.T, which a complex array needs conjugated too (Dask's
+     * own give a complex array wrong factors): herm */
+    dusk_array *comp = herm(q);
     dusk_array *ac = dusk_array_dot(comp, a);
     if ((e = dusk__array_bad_input(ac, NULL)))
         return (dusk_svd){e, e, e};
     dusk_svd f = tsqr_svd(dusk_array_transpose(ac, NULL));   /* v, s, u */
     if (f.u->status)
         return f;
-    dusk_array *u = dusk_array_dot(dusk_array_transpose(comp, NULL),
-                                   dusk_array_transpose(f.v, NULL));
+    dusk_array *u = dusk_array_dot(herm(comp), dusk_array_transpose(f.v, NULL));
     dusk_array *v = dusk_array_transpose(f.u, NULL);
     char ix[64];
     snprintf(ix, sizeof ix, ":, :%" PRId64, k);
@@ -2174,6 +2753,8 @@ int dusk__k_la_chol(const dusk__targs *t, dusk_value **out, dusk_error *err)
     if (a->u.nd.shape[1] != n)
         return dusk_error_set(err, DUSK_EINVAL, "cholesky: a block of %" PRId64 " x %" PRId64
                               " is not square", n, a->u.nd.shape[1]);
+    if (is_cplx(t->dtype))
+        return chol_c(t, a, list, out, err);
     int64_t sh[2] = {n, n};
     dusk_value *v = dusk_ndarray_new(DUSK_DT_F8, 2, sh);
     double *w = dusk_calloc((size_t)(n > 0 ? n * n : 1), sizeof(double));
@@ -2225,6 +2806,7 @@ typedef struct {
     char *lower, *upper, *dot;
     const char *a;
     dusk_value *plain, *tr, *zeros, *solve;
+    int trop;                    /* the transposes' op: a complex array's conjugate */
 } chol_data;
 
 static void chol_free(void *p)
@@ -2294,7 +2876,7 @@ static int chol_emit(dusk_graph *g, const dusk__layer *L)
                 em_task(&e, key, DUSK__OP_LA_CHOL, d->plain, 2, ij, n, ins);
                 ins[0] = kref(d->lower, 2, i, i, 0, 0);
                 kname(key, d->upper, 2, i, i, 0, 0);
-                em_task(&e, key, DUSK__OP_TRANSPOSE, d->tr, 2, ij, 1, ins);
+                em_task(&e, key, d->trop, d->tr, 2, ij, 1, ins);
             } else {
                 ins[n++] = kref(d->lower, 2, j, j, 0, 0);
                 ins[n++] = kref(d->a, 2, j, i, 0, 0);
@@ -2305,7 +2887,7 @@ static int chol_emit(dusk_graph *g, const dusk__layer *L)
                 em_task(&e, key, DUSK__OP_LA_TRSOLVE, d->solve, 2, ji, n, ins);
                 ins[0] = kref(d->upper, 2, j, i, 0, 0);
                 kname(key, d->lower, 2, i, j, 0, 0);
-                em_task(&e, key, DUSK__OP_TRANSPOSE, d->tr, 2, ij, 1, ins);
+                em_task(&e, key, d->trop, d->tr, 2, ij, 1, ins);
             }
         }
     return e.rc;
@@ -2338,6 +2920,10 @@ dusk_array *dusk_linalg_cholesky(dusk_array *a, bool lower)
         dusk_value *sl[2] = {dusk_bool(true), dusk_int(0)};
         d->v = a->nb[0];
         d->a = a->L->name;
+        /* the upper factor is L^H: Dask's np.transpose, conjugated for a
+         * complex array (Dask's own gives L^T, and wrong blocks below the
+         * diagonal) */
+        d->trop = is_cplx(dt) ? DUSK__OP_LA_CTRANS : DUSK__OP_TRANSPOSE;
         d->plain = dusk__params_new(dt, 0, NULL, NULL, 0, NULL);
         d->tr = dusk__params_new(dt, 0, NULL, NULL, 1, tr);
         d->zeros = dusk__params_new(dt, 2, a->chunks, a->nb, 1, z);

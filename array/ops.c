@@ -41,6 +41,7 @@ static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
 #pragma weak dusk__k_la_singular
 #pragma weak dusk__k_la_lu
 #pragma weak dusk__k_la_chol
+#pragma weak dusk__k_la_ctrans
 
 #define ENTRY(id, name, kernel, code, min_in, max_in, nextra)                              \
     [id] = {{name, op_task, (void *)&dusk__ops[id]}, "array." name, kernel, code, min_in, max_in, nextra}
@@ -146,6 +147,8 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_LA_LU, "lu", dusk__k_la_lu, 0, 1, 2, 0),
     ENTRY(DUSK__OP_EYE, "eye", dusk__k_eye, 0, 0, 0, 1),
     ENTRY(DUSK__OP_LA_CHOL, "cholesky", dusk__k_la_chol, 0, 1, 2, 0),
+    /* the transposes of a complex array's blocked cholesky (np.transpose(x).conj()) */
+    ENTRY(DUSK__OP_LA_CTRANS, "conj_transpose", dusk__k_la_ctrans, 0, 1, 1, 1),
     ENTRY(DUSK__OP_ARG_CHUNK, "arg-reduce", dusk__k_arg_chunk, 0, 1, 1, 4),
     ENTRY(DUSK__OP_ARG_COMBINE, "arg_combine-partial", dusk__k_arg_combine, 0, 1, 1, 1),
     ENTRY(DUSK__OP_ARG_AGG, "arg_agg-aggregate", dusk__k_arg_agg, 0, 1, 1, 3),

@@ -158,7 +158,7 @@ typedef enum {
     /* factorisations (array/lapack.c) */
     DUSK__OP_LA_QR, DUSK__OP_LA_SVD, DUSK__OP_LA_ITEM, DUSK__OP_LA_VSTACK, DUSK__OP_LA_DOT,
     DUSK__OP_LA_ALIAS, DUSK__OP_LA_TRSOLVE, DUSK__OP_LA_RANK, DUSK__OP_LA_SINGULAR,
-    DUSK__OP_LA_LU, DUSK__OP_EYE, DUSK__OP_LA_CHOL,
+    DUSK__OP_LA_LU, DUSK__OP_EYE, DUSK__OP_LA_CHOL, DUSK__OP_LA_CTRANS,
     /* argmax and friends (array/reduce.c), cumulative sums and products
      * (array/scan.c) */
     DUSK__OP_ARG_CHUNK, DUSK__OP_ARG_COMBINE, DUSK__OP_ARG_AGG, DUSK__OP_NANARG_AGG,
@@ -304,6 +304,7 @@ int dusk__k_la_rank(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_lu(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_chol(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_ctrans(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_arg_chunk(const dusk__targs *t, dusk_value **out, dusk_error *err);  /* reduce.c */
 int dusk__k_arg_combine(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_arg_agg(const dusk__targs *t, dusk_value **out, dusk_error *err);

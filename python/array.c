@@ -1190,15 +1190,15 @@ static PyObject *arr_product(arrobject *self, PyObject *args)
 
 /* --- linear algebra (include/dusk/linalg.h) -------------------------------------------- */
 
-/* A dtype linalg.h refuses (complex, is_complex) is the caller's TypeError,
- * as numpy.linalg's for one it has no routine for; the rest of its
- * refusals are ValueError. */
+/* A dtype linalg.h refuses (DUSK_ETYPE, naming it) is the caller's
+ * TypeError, as numpy.linalg's for one it has no routine for; the rest of
+ * its refusals are ValueError. */
 static PyObject *la_raise(arrobject *self, dusk_array *b, dusk_array *r)
 {
+    (void)self;
+    (void)b;
     dusk_error err = DUSK_ERROR_INIT;
     int rc = dusk_array_status(r, &err);
-    if (rc == DUSK_EINVAL && (is_complex(self->a) || is_complex(b)))
-        rc = DUSK_ETYPE;
     return pyd_raise(rc == DUSK_ENOKEY || rc == DUSK_EMISSING ? DUSK_EINVAL : rc, &err);
 }
 

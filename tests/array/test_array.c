@@ -3866,7 +3866,8 @@ static void test_tasks_travel(void **state)
     assert_int_equal(by_name_matches(mm, &err), 0);
 
     /* factorisations (include/dusk/linalg.h): tsqr with its recursion, svd,
-     * sfqr, lstsq, lu, solve, inv (eye), cholesky */
+     * sfqr, lstsq, lu, solve, inv (eye), cholesky, and cholesky of a complex
+     * array (its conjugating transposes) */
     dusk_array *tall = dusk_random_normal(ctx, 3, 0, 1, DUSK_SHAPE(100, 10), "(25, 10)");
     dusk_qr qr = dusk_linalg_qr(tall);
     dusk_svd sv = dusk_linalg_svd(tall);
@@ -3875,7 +3876,8 @@ static void test_tasks_travel(void **state)
                                     dusk_ones(ctx, DUSK_SHAPE(10, 10), "5", DUSK_DT_F8));
     dusk_array *fact[] = {qr.q, qr.r, sv.u, sv.s, sv.v, ls.x, ls.rank, ls.s,
                           dusk_linalg_qr(dusk_array_transpose(tall, NULL)).r,   /* sfqr */
-                          dusk_linalg_inv(sq), dusk_linalg_cholesky(sq, true)};
+                          dusk_linalg_inv(sq), dusk_linalg_cholesky(sq, true),
+                          dusk_linalg_cholesky(dusk_array_astype(sq, DUSK_DT_C16), false)};
     for (size_t i = 0; i < sizeof fact / sizeof *fact; i++) {
         travel_array(fact[i], &log);
         assert_int_equal(by_name_matches(fact[i], &err), 0);
