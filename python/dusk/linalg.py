@@ -9,8 +9,11 @@ Each function is one call of dusk's C linear algebra, which builds Dask
 2022.12's graphs with LAPACK's kernels; the factors are lazy dusk arrays, made
 again from their call (with its inputs) when the array context is compacted or
 an array is pickled, as every dusk array is. Results are float64 (float32 for
-float32 input); complex arrays are refused (TypeError), as the kernels are
-LAPACK's real ones. Where dusk differs from Dask:
+float32 input, computed in float64); complex128 and complex64 arrays have
+complex factors of their own type (complex64's computed in complex128), with
+NumPy's real parts where NumPy's are real: svd's s, lstsq's residuals and s,
+lu's p, norm (of ord 0 Dask's complex count). A dtype the kernels cannot
+store is a TypeError naming it. Where dusk differs from Dask:
 
 - svd and tsqr(compute_svd=True) always give svd_flip's signs (each row of v
   sums to a non-negative number): coerce_signs=False, and Dask's tsqr SVD,
@@ -19,6 +22,14 @@ LAPACK's real ones. Where dusk differs from Dask:
   gives the same factors, not Dask's numbers. It oversamples by 10
   (n_oversamples other than 10 is refused), and compute= (Dask's persist of
   the input between passes) changes nothing in dusk.
+- Complex arrays: where Dask's graph transposes and a complex array needs
+  the conjugate transpose, dusk conjugates, so that its factors are NumPy's
+  and SciPy's: sfqr's R (Q^H @ A_rest, where Dask's Q.T gives a wrong R),
+  svd_compressed (a.conj().T, q.conj().T) and cholesky's upper factor and
+  blocks below the diagonal (L^H; Dask's np.transpose gives L^T and wrong
+  blocks for more than one block). These add a 'conjugate' layer (sfqr,
+  svd_compressed) or conjugating transpose tasks (cholesky) to complex
+  arrays' graphs only.
 """
 import numbers
 import warnings
@@ -47,13 +58,15 @@ def tsqr(data, compute_svd=False, _max_vchunk_size=None):
 
 def qr(a):
     """numpy.linalg.qr(a) (mode 'reduced'): (q, r), by tsqr for one column of
-    blocks, by Dask's sfqr for one row."""
+    blocks, by Dask's sfqr for one row; a real or complex a (q @ r == a,
+    q.conj().T @ q == I, r's diagonal real, NumPy's for one block)."""
     return _apply_parts("_factor", _as_array(a), "qr")
 
 
 def svd(a, coerce_signs=True):
     """numpy.linalg.svd(a, full_matrices=False): (u, s, v) with a = u * s @ v,
-    for one column or one row of blocks."""
+    for one column or one row of blocks. Of a complex a, v is the conjugate
+    transpose V^H, as NumPy's, and s real."""
     return _apply_parts("_factor", _as_array(a), "svd")
 
 
@@ -99,7 +112,8 @@ def lstsq(a, b):
 
 def lu(a):
     """scipy.linalg.lu(a): (p, l, u) with a = p @ l @ u; a square, in square
-    blocks of one size."""
+    blocks of one size. p is real (float64, float32 for float32 and
+    complex64), as SciPy's."""
     return _apply_parts("_factor", _as_array(a), "lu")
 
 
@@ -128,8 +142,10 @@ def inv(a):
 
 
 def cholesky(a, lower=False):
-    """The Cholesky factor of a symmetric positive definite a: upper (a = u.T @
-    u), as Dask's default, or lower (a = l @ l.T)."""
+    """The Cholesky factor of a symmetric (complex: Hermitian) positive
+    definite a: upper (a = u.conj().T @ u), as Dask's default, or lower (a = l
+    @ l.conj().T). Like Dask's, it reads the blocks above the diagonal, so a
+    must be Hermitian, not just its lower triangle as NumPy's."""
     return _apply("_solve", _as_array(a), "cholesky", None, bool(lower))
 
 

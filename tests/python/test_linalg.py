@@ -97,8 +97,10 @@ def test_qr_refuses_what_it_cannot_take():
         da.linalg.tsqr(da.from_array(rand(4, 20), chunks=(4, 5)))
     with pytest.raises(ValueError, match=r"2-d|\(20,\)|shape"):
         da.linalg.qr(da.from_array(rand(20), chunks=5))
-    with pytest.raises(TypeError, match="complex"):
-        da.linalg.qr(da.from_array(rand(20, 4) + 1j, chunks=(5, 4)))
+    # a complex array is factorised (test_complex_qr): its chunking errors are
+    # ValueErrors as a real one's, not a TypeError about its dtype
+    with pytest.raises(ValueError, match="chunks"):
+        da.linalg.qr(da.from_array(rand(20, 20) + 1j, chunks=5))
 
 
 # --- SVD -----------------------------------------------------------------------------------
@@ -271,10 +273,12 @@ def test_solving_refuses_bad_input():
         da.linalg.solve_triangular(a, da.from_array(rand(6), chunks=2))
     with pytest.raises(ValueError, match="2-d|shape|dimension"):
         da.linalg.cholesky(da.from_array(rand(6), chunks=3))
-    with pytest.raises(TypeError, match="complex"):
-        da.linalg.solve(a, da.from_array(rand(6) + 1j, chunks=3))
-    with pytest.raises(TypeError, match="complex"):
-        da.linalg.inv(da.from_array(np.eye(4) * (1 + 1j), chunks=2))
+    # complex arrays are solved (test_complex_solve_and_inv); their bad
+    # shapes and chunks are ValueErrors, as real ones'
+    with pytest.raises(ValueError, match=r"\(5,\)|5"):
+        da.linalg.solve(a, da.from_array(rand(5) + 1j, chunks=5))
+    with pytest.raises(ValueError, match="chunk"):
+        da.linalg.inv(da.from_array(np.eye(4) * (1 + 1j), chunks=(2, 4)))
     with pytest.raises(TypeError, match="dusk array"):
         a._solve("solve", "not an array")
 
@@ -434,3 +438,247 @@ def test_factors_pickle():
     """ % data.hex())
     assert proc.returncode == 0, proc.stderr
     np.testing.assert_array_equal(np.array(eval(proc.stdout)), want)
+
+
+# --- complex arrays -------------------------------------------------------------------------
+# complex128 and complex64 (computed in complex128, stored in complex64), against NumPy and
+# SciPy, with the factorisations' identities in their complex form (q^H q == I, a = u s v
+# with v = V^H, a = l l^H) and Dask's shapes, dtypes and chunks; for tsqr, svd and lu, whose
+# Dask graphs are right for complex arrays, Dask's values too.
+
+CTYPES = [(np.complex128, 1e-10, 1e-12), (np.complex64, 1e-4, 1e-5)]
+
+
+def crand(*shape, seed=0, dtype=np.complex128):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+
+
+def cwell(n, seed=0, dtype=np.complex128):
+    return (crand(n, n, seed=seed) + n * np.eye(n)).astype(dtype)
+
+
+def hpd(n, seed=0, dtype=np.complex128):
+    """Hermitian positive definite."""
+    a = crand(n, n, seed=seed)
+    return (a @ a.conj().T + n * np.eye(n)).astype(dtype)
+
+
+def herm_t(x):
+    return x.conj().T
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", CTYPES)
+@pytest.mark.parametrize("m,n,chunks", TALL)
+@pytest.mark.parametrize("fn", ["qr", "tsqr"])
+def test_complex_qr_of_one_column_of_blocks(fn, m, n, chunks, dtype, rtol, atol):
+    a = crand(m, n, seed=m + n, dtype=dtype)
+    q, r = getattr(da.linalg, fn)(da.from_array(a, chunks=chunks))
+    theirs = getattr(dda.linalg, fn)(dda.from_array(a, chunks=chunks))
+    same_as_dask((q, r), theirs)
+    assert q.dtype == r.dtype == dtype
+    qv, rv = q.compute(), r.compute()
+    assert qv.dtype == rv.dtype == dtype
+    close(qv @ rv, a, rtol, atol * 10)
+    close(herm_t(qv) @ qv, np.eye(n), rtol, atol * 10)
+    assert np.all(np.tril(rv, -1) == 0)
+    assert np.all(np.diag(rv).imag == 0)   # LAPACK's reflectors: R's diagonal is real
+    # numpy's up to the sign of each row of R (a column of Q): both diagonals are real
+    qn, rn = np.linalg.qr(a)
+    signs = np.sign(np.diag(rv).real) * np.sign(np.diag(rn).real)
+    close(rv, signs[:, None] * rn, rtol, atol * 10)
+    close(qv, qn * signs[None, :], rtol, atol * 10)
+    dq, dr = (x.compute(scheduler="sync") for x in theirs)
+    close(rv, dr, rtol, atol * 10)
+    close(qv, dq, rtol, atol * 10)
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", CTYPES)
+@pytest.mark.parametrize("chunks", [(4, 5), (4, 20), (4, (6, 7, 7))])
+def test_complex_qr_of_one_row_of_blocks(chunks, dtype, rtol, atol):
+    a = crand(4, 20, seed=3, dtype=dtype)
+    q, r = da.linalg.qr(da.from_array(a, chunks=chunks))
+    same_as_dask((q, r), dda.linalg.qr(dda.from_array(a, chunks=chunks)))
+    # R = [R_1, Q^H A_rest]: numpy's (Dask's Q.T @ A_rest is not, for a complex array)
+    qn, rn = np.linalg.qr(a)
+    close(q.compute(), qn, rtol, atol * 10)
+    close(r.compute(), rn, rtol, atol * 10)
+    close(q.compute() @ r.compute(), a, rtol, atol * 10)
+
+
+@pytest.mark.filterwarnings("ignore:Casting complex values:numpy.ComplexWarning")   # Dask's meta
+@pytest.mark.parametrize("dtype,rtol,atol", CTYPES)
+@pytest.mark.parametrize("shape,chunks", [((20, 4), (5, 4)), ((20, 4), (20, 4)), ((4, 20), (4, 5)),
+                                          ((30, 6), (7, 6)), ((6, 30), (6, 11)), ((8, 8), (8, 8))])
+def test_complex_svd(shape, chunks, dtype, rtol, atol):
+    a = crand(*shape, seed=sum(shape), dtype=dtype)
+    u, s, v = da.linalg.svd(da.from_array(a, chunks=chunks))
+    theirs = dda.linalg.svd(dda.from_array(a, chunks=chunks))
+    same_as_dask((u, s, v), theirs)
+    assert u.dtype == v.dtype == dtype and s.dtype == np.finfo(dtype).dtype
+    uv, sv, vv = u.compute(), s.compute(), v.compute()
+    assert uv.dtype == vv.dtype == dtype and sv.dtype == np.finfo(dtype).dtype
+    close(sv, np.linalg.svd(a, compute_uv=False), rtol, atol * 10)
+    close(uv * sv @ vv, a, rtol, atol * 100)   # v is V^H, as NumPy's
+    k = min(shape)
+    close(herm_t(uv) @ uv, np.eye(k), rtol, atol * 10)
+    close(vv @ herm_t(vv), np.eye(k), rtol, atol * 10)
+    # the singular vectors are NumPy's up to a phase each, and Dask's (svd_flip of NumPy's)
+    un, _, vn = np.linalg.svd(a, full_matrices=False)
+    close(np.abs(np.sum(uv.conj() * un, axis=0)), np.ones(k), rtol, atol * 100)
+    du, ds, dv = (x.compute(scheduler="sync") for x in theirs)
+    close(uv, du, rtol, atol * 10)
+    close(vv, dv, rtol, atol * 10)
+
+
+@pytest.mark.filterwarnings("ignore:Casting complex values:numpy.ComplexWarning")   # Dask's meta
+@pytest.mark.parametrize("dtype,rtol,atol", CTYPES)
+def test_complex_svd_compressed(dtype, rtol, atol):
+    rng = np.random.default_rng(9)
+    a = ((rng.standard_normal((60, 3)) + 1j * rng.standard_normal((60, 3))) @
+         (rng.standard_normal((3, 25)) + 1j * rng.standard_normal((3, 25)))).astype(dtype)
+    want = np.linalg.svd(a, compute_uv=False)[:3]
+    for chunks in [(10, 25), (15, 5), (7, 9)]:
+        for it, n_power_iter in [("power", 0), ("power", 2), ("QR", 1)]:
+            u, s, v = da.linalg.svd_compressed(da.from_array(a, chunks=chunks), 3, iterator=it,
+                                               n_power_iter=n_power_iter, seed=4)
+            assert (u.dtype, s.dtype, v.dtype) == (dtype, np.finfo(dtype).dtype, dtype)
+            uv, sv, vv = u.compute(), s.compute(), v.compute()
+            close(sv, want, rtol * 10, atol * 1e3)
+            close(uv * sv @ vv, a, rtol * 10, atol * 1e3)
+            close(herm_t(uv) @ uv, np.eye(3), rtol * 10, atol * 1e3)
+
+
+@pytest.mark.filterwarnings("ignore:Casting complex values:numpy.ComplexWarning")   # Dask's meta
+@pytest.mark.parametrize("dtype,rtol,atol", CTYPES)
+@pytest.mark.parametrize("n,c", SQUARE)
+def test_complex_lu(n, c, dtype, rtol, atol):
+    a = cwell(n, seed=n + c, dtype=dtype)
+    p, l, u = da.linalg.lu(da.from_array(a, chunks=c))
+    theirs = dda.linalg.lu(dda.from_array(a, chunks=c))
+    same_as_dask((p, l, u), theirs)   # p real, as SciPy's
+    pv, lv, uv = p.compute(), l.compute(), u.compute()
+    assert pv.dtype == np.finfo(dtype).dtype and lv.dtype == uv.dtype == dtype
+    close(pv @ lv @ uv, a, rtol, atol * 100)
+    assert np.all(np.triu(lv, 1) == 0) and np.all(np.diag(lv) == 1)
+    assert np.all(np.tril(uv, -1) == 0)
+    assert sorted(pv.sum(axis=0)) == [1] * n and set(np.unique(pv)) <= {0, 1}
+    for ours, dask in zip((pv, lv, uv), theirs):
+        close(ours, dask.compute(scheduler="sync"), rtol, atol * 100)
+    if n == c:   # one block: scipy's own
+        for ours, want in zip((pv, lv, uv), sla.lu(a)):
+            close(ours, want, rtol, atol * 100)
+
+
+@pytest.mark.filterwarnings("ignore:Casting complex values:numpy.ComplexWarning")   # Dask's meta
+@pytest.mark.parametrize("dtype,rtol,atol", CTYPES)
+@pytest.mark.parametrize("n,c", SQUARE)
+def test_complex_solve_and_inv(n, c, dtype, rtol, atol):
+    a = cwell(n, seed=n, dtype=dtype)
+    for b in (crand(n, seed=1, dtype=dtype), crand(n, 3, seed=1, dtype=dtype)):
+        x = da.linalg.solve(da.from_array(a, chunks=c), da.from_array(b, chunks=c))
+        same_as_dask(x, dda.linalg.solve(dda.from_array(a, chunks=c), dda.from_array(b, chunks=c)))
+        close(x.compute(), np.linalg.solve(a, b), rtol, atol * 10)
+        h = hpd(n, seed=n, dtype=dtype)
+        x = da.linalg.solve(da.from_array(h, chunks=c), da.from_array(b, chunks=c), assume_a="pos")
+        close(x.compute(), np.linalg.solve(h, b), rtol, atol * 10)
+    # a real a and a complex b, and the other way round: complex x
+    ar, br = well_conditioned(n, seed=n), rand(n, seed=2)
+    bc = crand(n, seed=3)
+    x = da.linalg.solve(da.from_array(ar, chunks=c), da.from_array(bc, chunks=c))
+    assert x.dtype == np.complex128
+    close(x.compute(), np.linalg.solve(ar, bc))
+    close(da.linalg.solve(da.from_array(cwell(n), chunks=c), da.from_array(br, chunks=c)).compute(),
+          np.linalg.solve(cwell(n), br))
+    ai = da.linalg.inv(da.from_array(a, chunks=c))
+    dai = dda.linalg.inv(dda.from_array(a, chunks=c))
+    # NumPy's dtype: Dask's float64 eye makes complex64's inverse complex128
+    assert ai.dtype == np.linalg.inv(a).dtype == dtype
+    assert ai.shape == dai.shape and ai.chunks == dai.chunks
+    close(ai.compute(), np.linalg.inv(a), rtol, atol * 10)
+    close(a @ ai.compute(), np.eye(n), rtol, atol * 100)
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", CTYPES)
+@pytest.mark.parametrize("n,c", SQUARE)
+@pytest.mark.parametrize("lower", [False, True])
+def test_complex_solve_triangular(n, c, lower, dtype, rtol, atol):
+    a = cwell(n, seed=5, dtype=dtype)
+    t = np.tril(a) if lower else np.triu(a)
+    for b in (crand(n, seed=2, dtype=dtype), crand(n, 4, seed=2, dtype=dtype)):
+        x = da.linalg.solve_triangular(da.from_array(t, chunks=c), da.from_array(b, chunks=c),
+                                       lower=lower)
+        same_as_dask(x, dda.linalg.solve_triangular(dda.from_array(t, chunks=c),
+                                                    dda.from_array(b, chunks=c), lower=lower))
+        close(x.compute(), sla.solve_triangular(t, b, lower=lower), rtol, atol * 10)
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", CTYPES)
+@pytest.mark.parametrize("n,c", SQUARE)
+@pytest.mark.parametrize("lower", [False, True])
+def test_complex_cholesky(n, c, lower, dtype, rtol, atol):
+    h = hpd(n, seed=c, dtype=dtype)
+    f = da.linalg.cholesky(da.from_array(h, chunks=c), lower=lower)
+    same_as_dask(f, dda.linalg.cholesky(dda.from_array(h, chunks=c), lower=lower))
+    fv = f.compute()
+    assert fv.dtype == dtype
+    # lower: numpy's L; upper: L^H, scipy's (Dask's np.transpose gives L^T)
+    close(fv, np.linalg.cholesky(h) if lower else sla.cholesky(h, lower=False), rtol,
+          atol * 100)
+    close(fv @ herm_t(fv) if lower else herm_t(fv) @ fv, h, rtol, atol * 1000)
+
+
+def test_complex_cholesky_needs_a_hermitian_positive_definite_matrix():
+    h = hpd(6, seed=1)
+    # Hermitian but not positive definite: an error naming the block, as NumPy's
+    with pytest.raises(ValueError, match="positive definite"):
+        da.linalg.cholesky(da.from_array(-h, chunks=3)).compute()
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.cholesky(-h)
+    # complex symmetric (a.T == a), not Hermitian: like Dask's, dusk reads the blocks
+    # above the diagonal, so its factor of more than one block is no factor of a
+    s = h + 1j * np.eye(6)
+    s = np.tril(s) + np.tril(s, -1).T
+    lv = da.linalg.cholesky(da.from_array(s, chunks=3), lower=True).compute()
+    assert not np.allclose(lv @ herm_t(lv), s)
+    # of one block, NumPy's: the lower triangle only, the diagonal's real parts
+    one = da.linalg.cholesky(da.from_array(s, chunks=6), lower=True).compute()
+    close(one, np.linalg.cholesky(s))
+
+
+@pytest.mark.filterwarnings("ignore:Casting complex values:numpy.ComplexWarning")   # Dask's meta
+@pytest.mark.parametrize("dtype,rtol,atol", CTYPES)
+@pytest.mark.parametrize("chunks", [(5, 4), (20, 4), (3, 4)])
+@pytest.mark.parametrize("bshape", ["vector", "matrix"])
+def test_complex_lstsq(chunks, bshape, dtype, rtol, atol):
+    a = crand(20, 4, seed=4, dtype=dtype)
+    b = crand(20, seed=5, dtype=dtype) if bshape == "vector" else crand(20, 2, seed=5, dtype=dtype)
+    bch = chunks[0] if bshape == "vector" else (chunks[0], 2)
+    ours = da.linalg.lstsq(da.from_array(a, chunks=chunks), da.from_array(b, chunks=bch))
+    theirs = dda.linalg.lstsq(dda.from_array(a, chunks=chunks), dda.from_array(b, chunks=bch))
+    same_as_dask(ours, theirs)
+    x, res, rank, s = (f.compute() for f in ours)
+    xn, resn, rankn, sn = np.linalg.lstsq(a, b, rcond=None)
+    assert x.dtype == dtype and res.dtype == s.dtype == np.finfo(dtype).dtype
+    close(x, xn, rtol, atol * 10)
+    close(res, resn, rtol * 10, atol * 100)
+    assert rank == rankn == 4
+    close(s, sn, rtol * 10, atol * 100)
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", CTYPES)
+def test_complex_norm(dtype, rtol, atol):
+    v = crand(10, seed=6, dtype=dtype)
+    m = crand(6, 8, seed=7, dtype=dtype)
+    for ord in [None, 1, 2, np.inf, -np.inf, 0, -1, 3]:
+        close(da.linalg.norm(da.from_array(v, chunks=3), ord).compute(), np.linalg.norm(v, ord),
+              rtol, atol * 10)
+    for ord in [None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf]:
+        got = da.linalg.norm(da.from_array(m, chunks=(3, 8)), ord)
+        if ord not in ("nuc", 2, -2):   # the SVD's need one row or column of blocks
+            got = da.linalg.norm(da.from_array(m, chunks=(3, 4)), ord)
+        close(got.compute(), np.linalg.norm(m, ord), rtol, atol * 10)
+    # the norms are real (of ord 0 Dask's complex count: (x != 0).astype(x.dtype).sum())
+    assert da.linalg.norm(da.from_array(m, chunks=3)).dtype == np.finfo(dtype).dtype
+    assert da.linalg.norm(da.from_array(v, chunks=3), 0).dtype == dtype
+    assert dda.linalg.norm(dda.from_array(v, chunks=3), 0).dtype.kind == "c"
