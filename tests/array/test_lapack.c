@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <complex.h>
 
 #include "dusk.h"
 #include "dusk/linalg.h"
@@ -602,6 +603,307 @@ static void test_float32(void **state)
     /* integers give float64 */
     dusk_array *ints = dusk_ones(ctx, DUSK_SHAPE(30, 3), "(10, 3)", DUSK_DT_I4);
     assert_int_equal(dusk_array_dtype(dusk_linalg_qr(ints).q), DUSK_DT_F8);
+}
+
+/* --- complex arrays -------------------------------------------------------------- */
+
+typedef double complex cplx;
+
+/* A deterministic complex matrix (m x n, row-major) whose entries are in
+ * [-1, 1] + [-1, 1]i, plus diag on the diagonal; freed by the caller. */
+static cplx *cmatrix(int64_t m, int64_t n, unsigned seed, double diag)
+{
+    cplx *a = malloc((size_t)(m * n) * sizeof *a);
+    assert_non_null(a);
+    uint64_t x = 88172645463325252ull ^ seed;
+    for (int64_t i = 0; i < m * n; i++) {
+        double p[2];
+        for (int k = 0; k < 2; k++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            p[k] = (double)(x >> 11) / 4503599627370496.0 - 1;   /* 2^52: [-1, 1) */
+        }
+        a[i] = p[0] + p[1] * I;
+    }
+    for (int64_t i = 0; i < m && i < n; i++)
+        a[i * n + i] += diag;
+    return a;
+}
+
+/* A computed complex array as complex128 (complex64 widened). */
+static dusk_value *ccompute(dusk_array *a, const char *what)
+{
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_array_compute(dusk_array_astype(a, DUSK_DT_C16), NULL, &v, &err) != 0)
+        fail_msg("%s: %s", what, err.msg);
+    assert_int_equal(dusk_ndarray_dtype(v), DUSK_DT_C16);
+    return v;
+}
+
+static cplx cat_(const dusk_value *v, int64_t i, int64_t j)
+{
+    int64_t n = dusk_ndarray_ndim(v) == 2 ? dusk_ndarray_shape(v)[1] : 1;
+    return ((const cplx *)dusk_ndarray_data(v))[i * n + j];
+}
+
+/* max |x @ diag(d) @ y - want| over want's entries (d real, may be NULL);
+ * x (m x k), y (k x n); a 1-d want or y is a column. */
+static double cprod_err(const dusk_value *x, const double *d, const dusk_value *y,
+                        const cplx *want)
+{
+    int64_t m = dusk_ndarray_shape(x)[0], k = dusk_ndarray_shape(x)[1];
+    int64_t n = dusk_ndarray_ndim(y) == 2 ? dusk_ndarray_shape(y)[1] : 1;
+    assert_int_equal(dusk_ndarray_shape(y)[0], k);
+    double e = 0;
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            cplx s = 0;
+            for (int64_t l = 0; l < k; l++)
+                s += cat_(x, i, l) * (d ? d[l] : 1) * cat_(y, l, j);
+            e = fmax(e, cabs(s - want[i * n + j]));
+        }
+    return e;
+}
+
+/* max |x^H x - I| (cols) or |x x^H - I|. */
+static double cortho_err(const dusk_value *x, int cols)
+{
+    int64_t m = dusk_ndarray_shape(x)[0], n = dusk_ndarray_shape(x)[1];
+    int64_t outer = cols ? n : m, inner = cols ? m : n;
+    double e = 0;
+    for (int64_t i = 0; i < outer; i++)
+        for (int64_t j = 0; j < outer; j++) {
+            cplx s = 0;
+            for (int64_t l = 0; l < inner; l++)
+                s += cols ? conj(cat_(x, l, i)) * cat_(x, l, j) : cat_(x, i, l) * conj(cat_(x, j, l));
+            e = fmax(e, cabs(s - (i == j)));
+        }
+    return e;
+}
+
+/* The array of a complex128 buffer, in dtype (complex128 or complex64). */
+static dusk_array *carray(const cplx *a, int64_t m, int64_t n, const char *chunks, dusk_dtype dt)
+{
+    dusk_array *x = n ? dusk_from_buffer(ctx, a, DUSK_DT_C16, DUSK_SHAPE(m, n), chunks)
+                      : dusk_from_buffer(ctx, a, DUSK_DT_C16, DUSK_SHAPE(m), chunks);
+    return dt == DUSK_DT_C16 ? x : dusk_array_astype(x, dt);
+}
+
+/* The same buffer rounded to complex64 and back (what a complex64 array holds). */
+static void round_c8(cplx *a, int64_t n, dusk_dtype dt)
+{
+    for (int64_t i = 0; dt == DUSK_DT_C8 && i < n; i++)
+        a[i] = (float)creal(a[i]) + (float)cimag(a[i]) * I;
+}
+
+/* qr and svd of complex arrays of each of tsqr's paths, sfqr's, and one
+ * block: Q R == A, Q^H Q == I, R upper triangular with a real diagonal;
+ * U diag(S) V == A (V being V^H), U^H U == I, V V^H == I, S real and
+ * descending; the factors in the array's dtype, S in its real one. */
+static void test_complex_qr_svd(void **state)
+{
+    (void)state;
+    static const value_case cc[] = {
+        {400, 12, "(50, 12)"}, {95, 7, "((30, 30, 30, 5), (7,))"}, {13, 4, "(3, 4)"},
+        {20, 6, "(20, 6)"},    {9, 120, "(9, 30)"},                {30, 40, "(10, 40)"},
+    };
+    for (int p = 0; p < 2; p++) {
+        dusk_dtype dt = p ? DUSK_DT_C8 : DUSK_DT_C16;
+        double tol = p ? 1e-5 : 1e-12;
+        for (size_t i = 0; i < sizeof cc / sizeof *cc; i++) {
+            const value_case *c = &cc[i];
+            int64_t m = c->m, n = c->n, k = m < n ? m : n;
+            cplx *a = cmatrix(m, n, (unsigned)i, 0);
+            round_c8(a, m * n, dt);
+            dusk_array *x = carray(a, m, n, c->chunks, dt);
+            dusk_qr f = dusk_linalg_qr(x);
+            dusk_svd g = dusk_linalg_svd(x);
+            dusk_error err = DUSK_ERROR_INIT;
+            if (dusk_array_status(f.q, &err) || dusk_array_status(g.u, &err))
+                fail_msg("complex qr/svd of (%" PRId64 ", %" PRId64 ") in %s: %s", m, n, c->chunks,
+                         err.msg);
+            assert_int_equal(dusk_array_dtype(f.q), dt);
+            assert_int_equal(dusk_array_dtype(f.r), dt);
+            assert_int_equal(dusk_array_dtype(g.u), dt);
+            assert_int_equal(dusk_array_dtype(g.v), dt);
+            assert_int_equal(dusk_array_dtype(g.s), p ? DUSK_DT_F4 : DUSK_DT_F8);
+            dusk_value *q = ccompute(f.q, "Q"), *r = ccompute(f.r, "R");
+            double e = cprod_err(q, NULL, r, a), o = cortho_err(q, 1);
+            if (e > tol * 10 || o > tol * 10)
+                fail_msg("complex qr of (%" PRId64 ", %" PRId64 ") in %s (%s): |QR - A| %.3g, "
+                         "|Q^H Q - I| %.3g", m, n, c->chunks, dusk_dtype_name(dt), e, o);
+            for (int64_t i_ = 0; i_ < k; i_++) {
+                assert_true(cimag(cat_(r, i_, i_)) == 0.0);
+                for (int64_t j = 0; j < i_; j++)
+                    assert_true(cat_(r, i_, j) == 0.0);
+            }
+            dusk_value *u = ccompute(g.u, "U"), *v = ccompute(g.v, "V"), *s = NULL;
+            if (dusk_array_compute(dusk_array_astype(g.s, DUSK_DT_F8), NULL, &s, &err) != 0)
+                fail_msg("S: %s", err.msg);
+            const double *sv = dusk_ndarray_data(s);
+            e = cprod_err(u, sv, v, a);
+            double ou = cortho_err(u, 1), ov = cortho_err(v, 0);
+            if (e > tol * 100 || ou > tol * 10 || ov > tol * 10)
+                fail_msg("complex svd of (%" PRId64 ", %" PRId64 ") in %s (%s): |USV - A| %.3g, "
+                         "|U^H U - I| %.3g, |V V^H - I| %.3g", m, n, c->chunks,
+                         dusk_dtype_name(dt), e, ou, ov);
+            for (int64_t j = 0; j + 1 < k; j++)
+                assert_true(sv[j] >= sv[j + 1] && sv[j + 1] >= 0);
+            dusk_value_unref(q);
+            dusk_value_unref(r);
+            dusk_value_unref(u);
+            dusk_value_unref(v);
+            dusk_value_unref(s);
+            free(a);
+        }
+    }
+}
+
+/* solve, inv, lu and cholesky of complex arrays in one block and in
+ * several: A X == B, A inv(A) == I, P L U == A, L L^H == H and the upper
+ * factor L^H. */
+static void test_complex_solve(void **state)
+{
+    (void)state;
+    static const char *const chunks[] = {"12", "4", "3"};
+    const int64_t n = 12;
+    for (int p = 0; p < 2; p++) {
+        dusk_dtype dt = p ? DUSK_DT_C8 : DUSK_DT_C16;
+        double tol = p ? 1e-4 : 1e-11;
+        for (size_t ci = 0; ci < sizeof chunks / sizeof *chunks; ci++) {
+            const char *ch = chunks[ci];
+            cplx *a = cmatrix(n, n, 40 + (unsigned)ci, (double)n);
+            cplx *b = cmatrix(n, 3, 50 + (unsigned)ci, 0);
+            round_c8(a, n * n, dt);
+            round_c8(b, n * 3, dt);
+            dusk_array *x = carray(a, n, n, ch, dt);
+            char bch[32];
+            snprintf(bch, sizeof bch, "(%s, 3)", ch);
+            dusk_array *xb = carray(b, n, 3, bch, dt), *xv = carray(b, n, 0, ch, dt);
+            /* b as a matrix, and the first n entries of its buffer as a vector */
+            dusk_array *sol = dusk_linalg_solve(x, xb), *solv = dusk_linalg_solve(x, xv);
+            dusk_array *inv = dusk_linalg_inv(x);
+            assert_int_equal(dusk_array_dtype(sol), dt);
+            assert_int_equal(dusk_array_dtype(inv), dt);
+            dusk_value *av = ccompute(x, "A"), *s = ccompute(sol, "X"), *sv = ccompute(solv, "x"),
+                       *iv = ccompute(inv, "inv");
+            double e = cprod_err(av, NULL, s, b), ev = cprod_err(av, NULL, sv, b);
+            cplx *eye = calloc((size_t)(n * n), sizeof *eye);
+            assert_non_null(eye);
+            for (int64_t i = 0; i < n; i++)
+                eye[i * n + i] = 1;
+            double ei = cprod_err(av, NULL, iv, eye);
+            if (e > tol || ev > tol || ei > tol)
+                fail_msg("complex solve in chunks %s (%s): |AX - B| %.3g, |Ax - b| %.3g, "
+                         "|A inv(A) - I| %.3g", ch, dusk_dtype_name(dt), e, ev, ei);
+            /* P L U == A, P real */
+            dusk_lu f = dusk_linalg_lu(x);
+            assert_int_equal(dusk_array_dtype(f.p), p ? DUSK_DT_F4 : DUSK_DT_F8);
+            assert_int_equal(dusk_array_dtype(f.l), dt);
+            dusk_value *pv = ccompute(f.p, "P"), *lv = ccompute(f.l, "L"), *uv = ccompute(f.u, "U");
+            dusk_value *plv = NULL;
+            dusk_error err = DUSK_ERROR_INIT;
+            if (dusk_array_compute(dusk_array_dot(dusk_array_astype(f.p, DUSK_DT_C16),
+                                                  dusk_array_astype(f.l, DUSK_DT_C16)),
+                                   NULL, &plv, &err) != 0)
+                fail_msg("P @ L: %s", err.msg);
+            e = cprod_err(plv, NULL, uv, a);
+            if (e > tol * n)
+                fail_msg("complex lu in chunks %s (%s): |PLU - A| %.3g", ch, dusk_dtype_name(dt), e);
+            /* H = A A^H + n I: L L^H == H, upper == L^H */
+            cplx *h = calloc((size_t)(n * n), sizeof *h);
+            assert_non_null(h);
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t j = 0; j < n; j++) {
+                    for (int64_t l = 0; l < n; l++)
+                        h[i * n + j] += a[i * n + l] * conj(a[j * n + l]);
+                    h[i * n + j] += i == j ? (double)n : 0;
+                }
+            dusk_array *xh = carray(h, n, n, ch, DUSK_DT_C16);
+            dusk_value *lo = ccompute(dusk_linalg_cholesky(xh, true), "L"),
+                       *up = ccompute(dusk_linalg_cholesky(xh, false), "L^H");
+            double el = 0, eu = 0;
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t j = 0; j < n; j++) {
+                    cplx s_ = 0;
+                    for (int64_t l = 0; l < n; l++)
+                        s_ += cat_(lo, i, l) * conj(cat_(lo, j, l));
+                    el = fmax(el, cabs(s_ - h[i * n + j]));
+                    eu = fmax(eu, cabs(cat_(up, i, j) - conj(cat_(lo, j, i))));
+                    if (j > i)
+                        assert_true(cat_(lo, i, j) == 0.0);
+                }
+            if (el > 1e-10 * n * n || eu != 0)
+                fail_msg("complex cholesky in chunks %s: |L L^H - H| %.3g, |U - L^H| %.3g", ch, el,
+                         eu);
+            dusk_value *vals[] = {av, s, sv, iv, pv, lv, uv, plv, lo, up};
+            for (size_t k = 0; k < sizeof vals / sizeof *vals; k++)
+                dusk_value_unref(vals[k]);
+            free(a);
+            free(b);
+            free(eye);
+            free(h);
+        }
+    }
+}
+
+/* A complex array's graphs are a real one's: the same layers and task
+ * counts for tsqr, svd, lu, solve and lstsq (only the kernels differ),
+ * but for svd_flip's signs cast to v's dtype, one 'astype' task, which
+ * Dask's .astype(dtype) makes for a complex v too (of float64 none), and
+ * sfqr's Q^H, a 'conjugate' task where Dask's Q.T is wrong for complex. */
+static void test_complex_graphs_as_real(void **state)
+{
+    (void)state;
+    static const value_case gc[] = {{40, 6, "(10, 6)"}, {13, 4, "(3, 4)"}, {6, 40, "(6, 10)"},
+                                    {12, 12, "(4, 4)"}};
+    for (size_t i = 0; i < sizeof gc / sizeof *gc; i++) {
+        char pat[2][4096];
+        for (int p = 0; p < 2; p++) {
+            dusk_dtype dt = p ? DUSK_DT_C16 : DUSK_DT_F8;
+            dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(gc[i].m, gc[i].n), gc[i].chunks, dt);
+            dusk_array *parts[16];
+            int np = 0;
+            if (gc[i].m != gc[i].n) {
+                dusk_svd g = dusk_linalg_svd(x);
+                parts[np++] = g.u, parts[np++] = g.s, parts[np++] = g.v;
+            }
+            if (gc[i].m == gc[i].n) {
+                dusk_lu f = dusk_linalg_lu(x);
+                parts[np++] = f.p, parts[np++] = f.l, parts[np++] = f.u;
+                parts[np++] = dusk_linalg_inv(x);
+            } else {
+                dusk_qr f = dusk_linalg_qr(x);
+                parts[np++] = f.q, parts[np++] = f.r;
+            }
+            if (gc[i].m > gc[i].n && dusk_array_numblocks(x, 1) == 1) {
+                dusk_lstsq l = dusk_linalg_lstsq(x, dusk_ones(ctx, DUSK_SHAPE(gc[i].m),
+                                                              "10", dt));
+                parts[np++] = l.x, parts[np++] = l.residuals, parts[np++] = l.rank;
+                parts[np++] = l.s;
+            }
+            for (int k = 0; k < np; k++) {
+                dusk_error err = DUSK_ERROR_INIT;
+                if (dusk_array_status(parts[k], &err))
+                    fail_msg("%s in %s: %s", dusk_dtype_name(dt), gc[i].chunks, err.msg);
+            }
+            layer_pattern(parts, np, pat[p], sizeof pat[p]);
+        }
+        char *cast = strstr(pat[1], "astype-*:1/1 ");
+        assert_true(gc[i].m == gc[i].n || cast);   /* an svd */
+        if (cast)
+            memmove(cast, cast + 13, strlen(cast + 13) + 1);
+        if (gc[i].m < gc[i].n) {   /* sfqr */
+            char *cj = strstr(pat[1], "conjugate-*:1/1 ");
+            assert_non_null(cj);
+            memmove(cj, cj + 16, strlen(cj + 16) + 1);
+        }
+        if (strcmp(pat[0], pat[1]) != 0)
+            fail_msg("(%" PRId64 ", %" PRId64 ") in %s: float64's layers\n  %s\ncomplex128's\n  %s",
+                     gc[i].m, gc[i].n, gc[i].chunks, pat[0], pat[1]);
+    }
 }
 
 /* --- errors ---------------------------------------------------------------------- */
@@ -2092,6 +2394,9 @@ int main(void)
         cmocka_unit_test_teardown(test_svd_truncated, reset_alloc),
         cmocka_unit_test_teardown(test_same_as_numpy, reset_alloc),
         cmocka_unit_test_teardown(test_float32, reset_alloc),
+        cmocka_unit_test_teardown(test_complex_qr_svd, reset_alloc),
+        cmocka_unit_test_teardown(test_complex_solve, reset_alloc),
+        cmocka_unit_test_teardown(test_complex_graphs_as_real, reset_alloc),
         cmocka_unit_test_teardown(test_errors, reset_alloc),
         cmocka_unit_test_teardown(test_norm, reset_alloc),
         cmocka_unit_test_teardown(test_norm_errors, reset_alloc),
