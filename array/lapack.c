@@ -25,7 +25,12 @@
 ** row-major m x n block is the column-major n x m matrix A^T, whose SVD
 ** gives A's Vt and U, row-major; dtrtrs, dgetrf, dpotrf, dsyevd for the
 ** rest. Every kernel works in float64 and stores its result in the task's
-** dtype (float32 for float32 arrays).
+** dtype (float32 for float32 arrays). A complex task (complex128 or
+** complex64) runs the kernel's complex twin (zgeqrt ... zheevd), in
+** complex128; sfqr, svd_compressed and cholesky conjugate where Dask's
+** transposes of a complex array would need it (see herm and
+** dusk__k_la_ctrans), so a complex array's graph is a real one's plus
+** those conjugations only.
 **
 ** Blocks whose values are tuples ((Q, R), (U, S, Vt), (P, L, U)) only
 ** ever feed the 'getitem' tasks; no array the user gets has them.
@@ -96,8 +101,8 @@ static const double *as_f8(const dusk_value *v, double **own)
     return *own;
 }
 
-/* A float64 result v in the task's dtype (consumes v); NULL when out of
- * memory. */
+/* A float64 (complex128) result v in the task's dtype, float32
+ * (complex64) or its own (consumes v); NULL when out of memory. */
 static dusk_value *in_dtype(const dusk__targs *t, dusk_value *v)
 {
     if (!v || t->dtype == v->u.nd.dtype)

@@ -11,9 +11,16 @@
 ** Every result is computed in float64 (float32 for a float32 array: its
 ** blocks are factorised in float64 and stored as float32); integer and
 ** bool arrays give float64, as numpy.linalg does. float16 arrays give
-** float64 too (numpy.linalg refuses them); complex arrays are refused
-** (DUSK_EINVAL naming the argument and its dtype): the kernels are
-** LAPACK's real ones.
+** float64 too (numpy.linalg refuses them). complex128 and complex64
+** arrays are factorised by LAPACK's complex kernels (zgeqrt, zgesdd,
+** ztrtrs, zgetrf, zpotrf; complex64 computed in complex128 and stored as
+** complex64) into complex factors, with NumPy's real results real: svd's
+** S, lstsq's residuals and singular values, lu's P, the norms. Their
+** graphs are a real array's, but where Dask's transposes a complex array
+** needs conjugated (sfqr's Q.T, svd_compressed's a.T and q.T: a
+** 'conjugate' layer; cholesky's upper factor, L^H: conjugating transpose
+** tasks), which Dask's graph lacks and so gives wrong factors. A block of
+** a dtype the kernels cannot store is DUSK_ETYPE naming it.
 **
 ** Threads: dusk computes blocks in parallel on its workers, so the first
 ** factorisation task of a process sets OpenBLAS to one thread per call
@@ -171,9 +178,9 @@ DUSK_API dusk_array *dusk_linalg_solve_assume(dusk_array *a, dusk_array *b, cons
  * the identity in blocks of a's chunk size ('eye'). */
 DUSK_API dusk_array *dusk_linalg_inv(dusk_array *a);
 
-/* dask.array.linalg.cholesky(a, lower): the factor L with a = L @ L.T
- * (lower) or U = L.T with a = U.T @ U (not lower, Dask's default) of a
- * symmetric positive definite a, of which it reads, as Dask does, the
+/* dask.array.linalg.cholesky(a, lower): the factor L with a = L @ L^H
+ * (lower) or U = L^H with a = U^H @ U (not lower, Dask's default) of a
+ * symmetric (complex: Hermitian) positive definite a, of which it reads, as Dask does, the
  * lower triangle of each diagonal block and the blocks above the
  * diagonal (not those below it: with one block, numpy's lower triangle), by
  * Dask's blocked algorithm: dpotrf on the diagonal blocks, triangular
