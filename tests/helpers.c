@@ -1171,3 +1171,55 @@ void sdl_headless_close(SDL_Window **win, SDL_Renderer **ren)
     *win = NULL;
     SDL_Quit();
 }
+
+char *py_dask(const char *prog)
+{
+    size_t cap = strlen(prog) + 1024;
+    char *cmd = malloc(cap);
+    assert_non_null(cmd);
+    snprintf(cmd, cap, "cd '%s' && /usr/bin/python3 -c \"$(cat <<'EOF'\nimport numpy as np\n"
+             "import dask.array as da\nfrom dask.utils import key_split\n"
+             "import warnings\nwarnings.simplefilter('ignore')\n%s\nEOF\n)\" 2>&1",
+             scratch_dir, prog);
+    int status;
+    char *out = run_command(cmd, &status);
+    free(cmd);
+    if (status != 0)
+        fail_msg("python3 with NumPy and Dask (python3-numpy, python3-dask) failed:\n%s\n%s",
+                 prog, out);
+    return out;
+}
+
+size_t layer_signature(const dusk_array *a, char *buf, size_t n)
+{
+    dusk_layer_info li[64];
+    size_t nl = dusk_array_layers(a, li, 64);
+    assert_true(nl <= 64);
+    const char *ops[64];
+    int64_t cnt[64];
+    size_t no = 0;
+    for (size_t i = 0; i < nl; i++) {
+        size_t k = 0;
+        while (k < no && strcmp(ops[k], li[i].op) != 0)
+            k++;
+        if (k == no) {
+            ops[no] = li[i].op;
+            cnt[no++] = 0;
+        }
+        cnt[k] += li[i].ntasks;
+    }
+    for (size_t i = 0; i < no; i++)
+        for (size_t j = i; j > 0 && strcmp(ops[j - 1], ops[j]) > 0; j--) {
+            const char *t = ops[j];
+            ops[j] = ops[j - 1];
+            ops[j - 1] = t;
+            int64_t u = cnt[j];
+            cnt[j] = cnt[j - 1];
+            cnt[j - 1] = u;
+        }
+    size_t l = (size_t)snprintf(buf, n, "%lld;", (long long)dusk_array_ntasks(a));
+    for (size_t i = 0; i < no && l < n; i++)
+        l += (size_t)snprintf(buf + l, n - l, "%s%s=%lld", i ? "," : "", ops[i],
+                              (long long)cnt[i]);
+    return l < n ? l : n - 1;
+}

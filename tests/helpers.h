@@ -296,6 +296,13 @@ void h5dump_free(h5dump_out *o);
 /* Runs cmd in a shell: its whole standard output (malloc'd, NUL-ended;
  * NULL if it could not run) and, in *status, pclose's status. */
 char *run_command(const char *cmd, int *status);
+/* Runs a Python program (NumPy as np, dask.array as da, key_split) in the
+ * scratch directory: its output (free it); fails the test when Python does. */
+char *py_dask(const char *prog);
+/* "ntasks;op=n,op=n" over the layers of a (at most 64), ops sorted by name:
+ * what the tests' Python prints for Dask's graph of the same expression.
+ * The length written. */
+size_t layer_signature(const dusk_array *a, char *buf, size_t n);
 
 /* Runs `h5dump -d dataset -y -w 0 -m %.17g path` and splits the DATA
  * block into values. 0 on success. extra: more options ("-p -H") to get

@@ -24,59 +24,11 @@
 #include "dusk/array.h"
 #include "helpers.h"
 
-/* Runs a Python program (NumPy as np, dask.array as da) in the scratch
- * directory; its output (free it), failing the test when Python fails. */
-static char *py(const char *prog)
-{
-    size_t cap = strlen(prog) + 1024;
-    char *cmd = malloc(cap);
-    assert_non_null(cmd);
-    snprintf(cmd, cap, "cd '%s' && /usr/bin/python3 -c \"$(cat <<'EOF'\nimport numpy as np\n"
-             "import dask.array as da\nfrom dask.utils import key_split\n"
-             "import warnings\nwarnings.simplefilter('ignore')\n%s\nEOF\n)\" 2>&1",
-             scratch_dir, prog);
-    int status;
-    char *out = run_command(cmd, &status);
-    free(cmd);
-    if (status != 0)
-        fail_msg("python3 with NumPy and Dask (python3-numpy, python3-dask) failed:\n%s\n%s",
-                 prog, out);
-    return out;
-}
-
 /* "ntasks;op=n,op=n" over the layers of a, ops sorted by name: what the
  * Python side prints for Dask's graph of the same expression. */
 static void signature(const dusk_array *a, char *buf, size_t n)
 {
-    dusk_layer_info li[64];
-    size_t nl = dusk_array_layers(a, li, 64);
-    assert_true(nl <= 64);
-    const char *ops[64];
-    int64_t cnt[64];
-    size_t no = 0;
-    for (size_t i = 0; i < nl; i++) {
-        size_t k = 0;
-        while (k < no && strcmp(ops[k], li[i].op) != 0)
-            k++;
-        if (k == no) {
-            ops[no] = li[i].op;
-            cnt[no++] = 0;
-        }
-        cnt[k] += li[i].ntasks;
-    }
-    for (size_t i = 0; i < no; i++)
-        for (size_t j = i; j > 0 && strcmp(ops[j - 1], ops[j]) > 0; j--) {
-            const char *t = ops[j];
-            ops[j] = ops[j - 1];
-            ops[j - 1] = t;
-            int64_t u = cnt[j];
-            cnt[j] = cnt[j - 1];
-            cnt[j - 1] = u;
-        }
-    size_t l = (size_t)snprintf(buf, n, "%lld;", (long long)dusk_array_ntasks(a));
-    for (size_t i = 0; i < no && l < n; i++)
-        l += (size_t)snprintf(buf + l, n - l, "%s%s=%lld", i ? "," : "", ops[i],
-                              (long long)cnt[i]);
+    layer_signature(a, buf, n);
 }
 
 /* The Python that prints the same signature for a Dask array e. */
@@ -179,7 +131,7 @@ static void test_argreduce_matches_numpy(void **state)
                      "        except ValueError as e:\n"
                      "            print('error', e)\n",
                      t == DUSK_DT_BOOL ? "?" : dusk_dtype_code(t), ROWS, COLS);
-            char *out = py(prog), *at = out;
+            char *out = py_dask(prog), *at = out;
             for (int op = 0; op < DUSK_ARG_COUNT; op++)
                 for (int ax = 0; ax < NARGAXES; ax++) {
                     const char *want = next_line(&at);
@@ -445,7 +397,7 @@ static void test_cumulative_matches_numpy(void **state)
                  "        print('b1' if r.dtype == np.bool_ else r.dtype.str[1:])\n"
                  "    f(x[2]).tofile('want%%d9.raw' %% k)\n",
                  np_code(t), ROWS, COLS);
-        char *out = py(prog), *at = out;
+        char *out = py_dask(prog), *at = out;
         char want_dt[2][3][8];
         for (int k = 0; k < 2; k++)
             for (int a = 0; a < 3; a++)
@@ -559,7 +511,7 @@ static void test_where_matches_numpy(void **state)
                  "        print('b1' if r.dtype == np.bool_ else r.dtype.str[1:])\n",
                  ROWS, COLS, ta == DUSK_DT_C16 ? "f8" : np_code(ta), ROWS, COLS, np_code(ta),
                  np_code(tb), ROWS, COLS);
-        char *out = py(prog), *at = out;
+        char *out = py_dask(prog), *at = out;
         dusk_array *da_ = ta == DUSK_DT_C16
             ? dusk_array_astype(dusk_from_buffer(ctx, a, DUSK_DT_F8, DUSK_SHAPE(ROWS, COLS),
                                                  "(2, 5)"), DUSK_DT_C16)
@@ -590,7 +542,7 @@ static void test_where_matches_numpy(void **state)
     assert_non_null(f);
     assert_int_equal(fwrite(a, 1, NEL, f), NEL);
     fclose(f);
-    char *out = py("c = np.fromfile('c.raw', 'f8').reshape(7, 10)\n"
+    char *out = py_dask("c = np.fromfile('c.raw', 'f8').reshape(7, 10)\n"
                    "a = np.fromfile('a.raw', 'i1').reshape(7, 10)\n"
                    "for j, r in enumerate((np.where(c > 0, a, 0), np.where(c > 0, 300, a),\n"
                    "                       np.where(c, a, 0.5), np.where(c, a.astype('f4'),\n"
@@ -690,7 +642,7 @@ static void test_graphs_are_dasks(void **state)
     char prog[4096];
     snprintf(prog, sizeof prog, "%s%sfor e in cases:\n    print(sig(e), e.shape, e.dtype)\n",
              PY_SIGNATURE, PY_CASES);
-    char *out = py(prog), *at = out;
+    char *out = py_dask(prog), *at = out;
     for (int k = 0; k < NCASES; k++) {
         char *want = next_line(&at);
         dusk_array *r = build_case(ctx, k);

@@ -333,35 +333,7 @@ static const dusk_block_func fails4 = DUSK_BLOCK_FUNC(fails4, "fails", fails_fn,
  * tasks of layers of one op added up: what the Python side prints too. */
 static void signature(const dusk_array *a, char *buf, size_t n)
 {
-    dusk_layer_info li[64];
-    size_t nl = dusk_array_layers(a, li, 64);
-    assert_true(nl <= 64);
-    const char *ops[64];
-    int64_t cnt[64];
-    size_t no = 0;
-    for (size_t i = 0; i < nl; i++) {
-        size_t k = 0;
-        while (k < no && strcmp(ops[k], li[i].op) != 0)
-            k++;
-        if (k == no) {
-            ops[no] = li[i].op;
-            cnt[no++] = 0;
-        }
-        cnt[k] += li[i].ntasks;
-    }
-    for (size_t i = 0; i < no; i++)      /* insertion sort by name */
-        for (size_t j = i; j > 0 && strcmp(ops[j - 1], ops[j]) > 0; j--) {
-            const char *t = ops[j];
-            ops[j] = ops[j - 1];
-            ops[j - 1] = t;
-            int64_t u = cnt[j];
-            cnt[j] = cnt[j - 1];
-            cnt[j - 1] = u;
-        }
-    size_t l = (size_t)snprintf(buf, n, "%lld;", (long long)dusk_array_ntasks(a));
-    for (size_t i = 0; i < no; i++)
-        l += (size_t)snprintf(buf + l, n - l, "%s%s=%lld", i ? "," : "", ops[i],
-                              (long long)cnt[i]);
+    layer_signature(a, buf, n);
 }
 
 static void all_chunks(const dusk_array *a, char *buf, size_t n)

@@ -26,26 +26,6 @@
 #include "dusk/array.h"
 #include "helpers.h"
 
-/* Runs a Python program (NumPy as np, dask.array as da) in the scratch
- * directory; its output (free it), failing the test when Python fails. */
-static char *py(const char *prog)
-{
-    size_t cap = strlen(prog) + 1024;
-    char *cmd = malloc(cap);
-    assert_non_null(cmd);
-    snprintf(cmd, cap, "cd '%s' && /usr/bin/python3 -c \"$(cat <<'EOF'\nimport numpy as np\n"
-             "import dask.array as da\nfrom dask.utils import key_split\n"
-             "import warnings\nwarnings.simplefilter('ignore')\n%s\nEOF\n)\" 2>&1",
-             scratch_dir, prog);
-    int status;
-    char *out = run_command(cmd, &status);
-    free(cmd);
-    if (status != 0)
-        fail_msg("python3 with NumPy and Dask (python3-numpy, python3-dask) failed:\n%s\n%s",
-                 prog, out);
-    return out;
-}
-
 /* The next line of text at *p (NUL-ended in place), advancing *p. */
 static char *next_line(char **p)
 {
@@ -189,7 +169,7 @@ static void test_nanreduce_matches_numpy(void **state)
                      "            print(r.dtype.str[1:])\n"
                      "            k += 1\n",
                      t == DUSK_DT_BOOL ? "?" : dusk_dtype_code(t), ROWS, COLS);
-            char *out = py(prog), *at = out;
+            char *out = py_dask(prog), *at = out;
             int k = 0;
             for (int op = DUSK_RED_NANSUM; op <= DUSK_RED_NANMAX; op++)
                 for (int ax = 0; ax < NAXES; ax++)
@@ -362,35 +342,7 @@ static void test_nanreduce_errors(void **state)
  * Python side prints for Dask's graph of the same expression. */
 static void signature(const dusk_array *a, char *buf, size_t n)
 {
-    dusk_layer_info li[64];
-    size_t nl = dusk_array_layers(a, li, 64);
-    assert_true(nl <= 64);
-    const char *ops[64];
-    int64_t cnt[64];
-    size_t no = 0;
-    for (size_t i = 0; i < nl; i++) {
-        size_t k = 0;
-        while (k < no && strcmp(ops[k], li[i].op) != 0)
-            k++;
-        if (k == no) {
-            ops[no] = li[i].op;
-            cnt[no++] = 0;
-        }
-        cnt[k] += li[i].ntasks;
-    }
-    for (size_t i = 0; i < no; i++)
-        for (size_t j = i; j > 0 && strcmp(ops[j - 1], ops[j]) > 0; j--) {
-            const char *t = ops[j];
-            ops[j] = ops[j - 1];
-            ops[j - 1] = t;
-            int64_t u = cnt[j];
-            cnt[j] = cnt[j - 1];
-            cnt[j - 1] = u;
-        }
-    size_t l = (size_t)snprintf(buf, n, "%lld;", (long long)dusk_array_ntasks(a));
-    for (size_t i = 0; i < no && l < n; i++)
-        l += (size_t)snprintf(buf + l, n - l, "%s%s=%lld", i ? "," : "", ops[i],
-                              (long long)cnt[i]);
+    layer_signature(a, buf, n);
 }
 
 #define PY_SIGNATURE                                                                 \
@@ -454,7 +406,7 @@ static void test_graphs_are_dasks(void **state)
     char prog[4096];
     snprintf(prog, sizeof prog, "%s%sfor e in cases:\n    print(sig(e), e.shape, e.dtype)\n",
              PY_SIGNATURE, PY_CASES);
-    char *out = py(prog), *at = out;
+    char *out = py_dask(prog), *at = out;
     for (int k = 0; k < NCASES; k++) {
         char *want = next_line(&at);
         dusk_array *r = build_case(ctx, k);

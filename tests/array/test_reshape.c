@@ -24,26 +24,6 @@
 #include "dusk/array.h"
 #include "helpers.h"
 
-/* Runs a Python program (NumPy as np, dask.array as da) in the scratch
- * directory; its output (free it), failing the test when Python fails. */
-static char *py(const char *prog)
-{
-    size_t cap = strlen(prog) + 1024;
-    char *cmd = malloc(cap);
-    assert_non_null(cmd);
-    snprintf(cmd, cap, "cd '%s' && /usr/bin/python3 -c \"$(cat <<'EOF'\nimport numpy as np\n"
-             "import dask.array as da\nfrom dask.utils import key_split\n"
-             "import warnings\nwarnings.simplefilter('ignore')\n%s\nEOF\n)\" 2>&1",
-             scratch_dir, prog);
-    int status;
-    char *out = run_command(cmd, &status);
-    free(cmd);
-    if (status != 0)
-        fail_msg("python3 with NumPy and Dask (python3-numpy, python3-dask) failed:\n%s\n%s",
-                 prog, out);
-    return out;
-}
-
 /* The next line of text at *p (NUL-ended in place), advancing *p. */
 static char *next_line(char **p)
 {
@@ -71,35 +51,7 @@ static void assert_built(const dusk_array *a, const char *what)
  * as Python prints tuples. The same as PY_SIGNATURE prints for Dask. */
 static void signature(const dusk_array *a, char *buf, size_t n)
 {
-    dusk_layer_info li[64];
-    size_t nl = dusk_array_layers(a, li, 64);
-    assert_true(nl <= 64);
-    const char *ops[64];
-    int64_t cnt[64];
-    size_t no = 0;
-    for (size_t i = 0; i < nl; i++) {
-        size_t k = 0;
-        while (k < no && strcmp(ops[k], li[i].op) != 0)
-            k++;
-        if (k == no) {
-            ops[no] = li[i].op;
-            cnt[no++] = 0;
-        }
-        cnt[k] += li[i].ntasks;
-    }
-    for (size_t i = 0; i < no; i++)
-        for (size_t j = i; j > 0 && strcmp(ops[j - 1], ops[j]) > 0; j--) {
-            const char *t = ops[j];
-            ops[j] = ops[j - 1];
-            ops[j - 1] = t;
-            int64_t u = cnt[j];
-            cnt[j] = cnt[j - 1];
-            cnt[j - 1] = u;
-        }
-    size_t l = (size_t)snprintf(buf, n, "%lld;", (long long)dusk_array_ntasks(a));
-    for (size_t i = 0; i < no && l < n; i++)
-        l += (size_t)snprintf(buf + l, n - l, "%s%s=%lld", i ? "," : "", ops[i],
-                              (long long)cnt[i]);
+    size_t l = layer_signature(a, buf, n);
     int nd = dusk_array_ndim(a);
     l += (size_t)snprintf(buf + l, n - l, " (");
     for (int d = 0; d < nd && l < n; d++)
@@ -206,7 +158,7 @@ static void test_graphs_are_dasks(void **state)
              "        print(sig(r), 'same' if r is x else 'new')\n"
              "    except (ValueError, NotImplementedError) as e:\n"
              "        print('error', type(e).__name__)\n");
-    char *got_py = py(prog), *at = got_py;
+    char *got_py = py_dask(prog), *at = got_py;
     free(prog);
     for (size_t k = 0; k < NCASES; k++) {
         const rcase *c = &CASES[k];
@@ -236,7 +188,7 @@ static void test_graphs_are_dasks(void **state)
 static void test_cumulative_none_graphs(void **state)
 {
     dusk_array_ctx *ctx = *state;
-    char *out = py(PY_SIGNATURE
+    char *out = py_dask(PY_SIGNATURE
                    "x = da.ones((10, 7), chunks=(3, 2))\n"
                    "for e in (da.cumsum(x), da.cumprod(x), da.cumsum(da.ones((4, 5, 6), chunks=(2, 5, 3))),\n"
                    "          da.cumsum(da.ones((4, 6), chunks=(4, 6))), da.cumsum(da.ones((), dtype='i4')),\n"
@@ -349,7 +301,7 @@ static void test_matches_numpy(void **state)
     assert_non_null(f);
     assert_int_equal(fwrite(xf, sizeof xf, 1, f), 1);
     fclose(f);
-    char *out = py("xi = np.fromfile('xi.raw', 'i4').reshape(4, 5, 6)\n"
+    char *out = py_dask("xi = np.fromfile('xi.raw', 'i4').reshape(4, 5, 6)\n"
                    "xf = np.fromfile('xf.raw', 'f8').reshape(4, 5, 6)\n"
                    "for r in (xi.reshape(20, 6), xi.reshape(2, 2, 30), np.ravel(xf),\n"
                    "          np.cumsum(xi), np.cumprod(xi[:2, :2]), np.cumsum(xf)):\n"

@@ -28,59 +28,11 @@
 #include "dusk/viz.h"
 #include "helpers.h"
 
-/* Runs a Python program (NumPy as np, dask.array as da) in the scratch
- * directory; its output (free it), failing the test when Python fails. */
-static char *py(const char *prog)
-{
-    size_t cap = strlen(prog) + 1024;
-    char *cmd = malloc(cap);
-    assert_non_null(cmd);
-    snprintf(cmd, cap, "cd '%s' && /usr/bin/python3 -c \"$(cat <<'EOF'\nimport numpy as np\n"
-             "import dask.array as da\nfrom dask.utils import key_split\n"
-             "import warnings\nwarnings.simplefilter('ignore')\n%s\nEOF\n)\" 2>&1",
-             scratch_dir, prog);
-    int status;
-    char *out = run_command(cmd, &status);
-    free(cmd);
-    if (status != 0)
-        fail_msg("python3 with NumPy and Dask (python3-numpy, python3-dask) failed:\n%s\n%s",
-                 prog, out);
-    return out;
-}
-
 /* "ntasks;op=n,op=n|nblocks" over the layers of a, ops sorted by name: what
  * the Python side prints for Dask's graph of the same expression. */
 static void signature(const dusk_array *a, char *buf, size_t n)
 {
-    dusk_layer_info li[64];
-    size_t nl = dusk_array_layers(a, li, 64);
-    assert_true(nl <= 64);
-    const char *ops[64];
-    int64_t cnt[64];
-    size_t no = 0;
-    for (size_t i = 0; i < nl; i++) {
-        size_t k = 0;
-        while (k < no && strcmp(ops[k], li[i].op) != 0)
-            k++;
-        if (k == no) {
-            ops[no] = li[i].op;
-            cnt[no++] = 0;
-        }
-        cnt[k] += li[i].ntasks;
-    }
-    for (size_t i = 0; i < no; i++)
-        for (size_t j = i; j > 0 && strcmp(ops[j - 1], ops[j]) > 0; j--) {
-            const char *t = ops[j];
-            ops[j] = ops[j - 1];
-            ops[j - 1] = t;
-            int64_t u = cnt[j];
-            cnt[j] = cnt[j - 1];
-            cnt[j - 1] = u;
-        }
-    size_t l = (size_t)snprintf(buf, n, "%lld;", (long long)dusk_array_ntasks(a));
-    for (size_t i = 0; i < no && l < n; i++)
-        l += (size_t)snprintf(buf + l, n - l, "%s%s=%lld", i ? "," : "", ops[i],
-                              (long long)cnt[i]);
+    size_t l = layer_signature(a, buf, n);
     if (l < n)
         snprintf(buf + l, n - l, "|%lld", (long long)dusk_array_nchunks(a));
 }
@@ -160,7 +112,7 @@ static void test_mask_graphs_are_dasks(void **state)
                         dusk_array_slice(cmp[0], "..., ::-1")};
     dusk_array *all[] = {y[0], y[1], y[2], y[3], w, s, yy, cmp[0], cmp[1], cmp[2], cmp[3], cmp[4],
                          uq[0], uq[1], uq[2], gi[0], gi[1], gi[2], gi[3], gi[4]};
-    char *out = py(PY_SIGNATURE
+    char *out = py_dask(PY_SIGNATURE
                    "x1 = da.arange(10, chunks=3)\n"
                    "x2 = da.ones((6, 6), chunks=(3, 2))\n"
                    "y = [x1[x1 > 4], x1[da.arange(10, chunks=5) > 4], x2[x2 > 0],\n"
