@@ -276,7 +276,9 @@ class Callback:
     was given, or, for dusk arrays (tasks in C), each key of the run with
     (DuskOperation(its function),); state, which is Dask's scheduler's own
     dict, is None. A callback that raises stops the run: the computation
-    raises dusk.DuskError naming it, and .exception holds what it raised."""
+    raises dusk.DuskError naming it, and .exception holds what it raised; at
+    the end of a with block, the callback's exception itself is raised, as
+    Dask raises it."""
 
     active = set()   # the callbacks registered, as Dask's class attribute
 
@@ -302,8 +304,12 @@ class Callback:
         self.register()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, etype, exc, tb):
         self.unregister()
+        # the run stopped for a hook: the hook's own exception, as Dask's
+        if isinstance(exc, _dusk.DuskError) and self.exception is not None and \
+                "dusk.diagnostics.Callback" in str(exc):
+            raise self.exception from exc
         return False
 
     def register(self):

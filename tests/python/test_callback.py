@@ -110,9 +110,13 @@ def test_a_hook_that_raises_stops_the_run():
             if key == ("t", 3):
                 raise ValueError("no %r" % (key,))
     bad = Bad()
-    with bad:
-        with pytest.raises(dusk.DuskError, match=r"_pretask raised ValueError\(\"no \('t', 3\)\"\)"):
+    with pytest.raises(ValueError, match=r"no \('t', 3\)") as caught:   # the hook's own, as Dask's
+        with bad:
+            with pytest.raises(dusk.DuskError,
+                               match=r"_pretask raised ValueError\(\"no \('t', 3\)\"\)"):
+                dusk.get(dsk, "all", scheduler="sync")
             dusk.get(dsk, "all", scheduler="sync")
+    assert isinstance(caught.value.__cause__, dusk.DuskError)
     assert isinstance(bad.exception, ValueError)
     assert len(ran) < 50                      # the run stopped
     assert dusk.get(dsk, "all") == sum(range(50))   # and the next one is whole
