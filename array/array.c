@@ -166,6 +166,15 @@ dusk_array *dusk__array_input(dusk_array *a, dusk_array *b, const char *who)
     return dusk__refuse_unknown(a->unknown ? a : b, who ? who : "an operation", NULL);
 }
 
+/* Whether two axes of unknown length come from the same selection: the
+ * same layer, or one of the same name (its token: the same computation,
+ * made twice). */
+static int same_source(const void *p, const void *q)
+{
+    const dusk__layer *l = p, *m = q;
+    return l == m || (l && m && strcmp(l->name, m->name) == 0);
+}
+
 dusk_array *dusk__unknown_align(dusk_array *a, dusk_array *b, const char *op)
 {
     int ndim = a->ndim > b->ndim ? a->ndim : b->ndim;
@@ -175,8 +184,21 @@ dusk_array *dusk__unknown_align(dusk_array *a, dusk_array *b, const char *op)
         int ub = db >= 0 && b->shape[db] == DUSK_UNKNOWN_SIZE;
         if (!ua && !ub)
             continue;
-        if (ua && ub && a->nb[da] == b->nb[db])
+        if (ua && ub && a->nb[da] == b->nb[db] && same_source(a->usrc[da], b->usrc[db]))
             continue;
+        if (ua && ub && a->nb[da] == b->nb[db]) {
+            /* as many blocks, but from two selections: their sizes may
+             * differ block by block, where a block of 1 would broadcast */
+            char s1[256], s2[256];
+            dusk__fmt_array_shape(s1, sizeof s1, a->ndim, a->shape);
+            dusk__fmt_array_shape(s2, sizeof s2, b->ndim, b->shape);
+            return dusk__array_fail(a->ctx, DUSK_EINVAL,
+                                    "%s: shapes %s and %s: their lengths along axis %d, known "
+                                    "only once computed, come from two different selections "
+                                    "(x[mask] ...), whose blocks may differ in size; compute "
+                                    "the chunk sizes first (x.compute_chunk_sizes())",
+                                    op, s1, s2, d);
+        }
         /* an axis absent or of length 1 broadcasts */
         if ((ua && (db < 0 || b->shape[db] == 1)) || (ub && (da < 0 || a->shape[da] == 1)))
             continue;
@@ -209,6 +231,8 @@ void dusk__bound_from_inputs(dusk_array *r, dusk_array *const *in, int nin,
                 if (map[i][e] == d) {
                     most = in[i]->bound[e] > most ? in[i]->bound[e] : most;
                     block = in[i]->bmax[e] > block ? in[i]->bmax[e] : block;
+                    if (in[i]->shape[e] == DUSK_UNKNOWN_SIZE)
+                        r->usrc[d] = in[i]->usrc[e];   /* the sizes are its input's */
                 }
         r->bound[d] = most;
         r->bmax[d] = block;
@@ -317,6 +341,7 @@ dusk_array *dusk__array_new(dusk_array_ctx *ctx, dusk__layer *L, int ndim, const
         for (int64_t k = 0; k < nb[d]; k++)
             if (chunks[d][k] > a->bmax[d])
                 a->bmax[d] = chunks[d][k];
+        a->usrc[d] = shape[d] == DUSK_UNKNOWN_SIZE ? (const void *)L : NULL;
         a->nb[d] = nb[d];
         a->chunks[d] = buf + at;
         memcpy(a->chunks[d], chunks[d], (size_t)nb[d] * sizeof *buf);

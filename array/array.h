@@ -123,6 +123,10 @@ struct dusk_array {
     bool unknown;
     int64_t bound[DUSK_MAXDIMS];
     int64_t bmax[DUSK_MAXDIMS];  /* its largest block along each axis (at most, where unknown) */
+    /* per axis of unknown length, the layer whose blocks first had those
+     * sizes (x[mask]'s ...), kept through the operations that keep them:
+     * two such axes line up only when they come from the same one */
+    const void *usrc[DUSK_MAXDIMS];
 };
 
 struct dusk_array_ctx {

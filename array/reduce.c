@@ -114,6 +114,7 @@ static dusk_array *tree_step(dusk_array *x, const dusk__op *kop, int agg, uint64
             if (out_axis[d] >= 0 && r->shape[out_axis[d]] == DUSK_UNKNOWN_SIZE) {
                 r->bound[out_axis[d]] = x->bound[d];
                 r->bmax[out_axis[d]] = x->bmax[d];
+                r->usrc[out_axis[d]] = x->usrc[d];
             }
     }
     dusk_free(cbuf);

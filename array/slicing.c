@@ -704,6 +704,7 @@ static dusk_array *gi_layer(dusk_array *a, int id, const char *tok, const entry 
         if (ent[e].kind != E_NEW && r->shape[o] == DUSK_UNKNOWN_SIZE) {
             r->bound[o] = a->bound[ent[e].axis];
             r->bmax[o] = a->bmax[ent[e].axis];
+            r->usrc[o] = a->usrc[ent[e].axis];
         }
         o++;
     }
@@ -1035,6 +1036,10 @@ dusk_array *dusk_array_mask(dusk_array *a, dusk_array *mask)
     for (int64_t k = 0; k < y->nb[0]; k++)
         y->chunks[0][k] = DUSK_UNKNOWN_SIZE;
     y->unknown = true;
+    /* the sizes are the mask's counts: its layer, as the getitem took it
+     * (rechunked to a's chunks), is where they come from, so x[m] and
+     * (2 * x)[m] line up */
+    y->usrc[0] = y->L->nin > 1 ? (const void *)y->L->in[1] : (const void *)y->L;
     y->bound[0] = bound;
     y->bmax[0] = block;   /* a block keeps at most its source block's elements */
     return dusk__alias_layer(y, "getitem-mask");
@@ -1054,6 +1059,7 @@ dusk_array *dusk__alias_layer(dusk_array *y, const char *what)
     if (!r->status) {
         memcpy(r->bound, y->bound, sizeof r->bound);
         memcpy(r->bmax, y->bmax, sizeof r->bmax);
+        memcpy(r->usrc, y->usrc, sizeof r->usrc);
     }
     return r;
 }

@@ -372,3 +372,27 @@ def test_the_days_other_additions_refuse_unknown_chunks_by_name():
         y.to_svg()
     html = y._repr_html_()
     assert "nan" in html and "<svg" not in html
+
+
+def test_two_selections_line_up_only_when_their_sizes_are_the_same():
+    # as many blocks is not enough: a block of 1 broadcast against one of n
+    # gave silently wrong values (Dask 2022.12 gives the same wrong ones)
+    an, bn = np.arange(6.0), np.arange(6.0) * 100
+    mn = np.array([1, 1, 0, 1, 0, 0], bool)
+    a = da.from_array(an, chunks=3)
+    m = da.from_array(mn, chunks=6)
+    with pytest.raises(ValueError, match="two different selections"):
+        a[m] + da.from_array(bn, chunks=(1, 5))[m]       # m cut two ways: other sizes
+    np.testing.assert_array_equal((a[m] + da.from_array(bn, chunks=3)[m]).compute(),
+                                  an[mn] + bn[mn])       # the same cut: the same sizes
+    x = da.from_array(np.array([3.0, -1, 2, 0, 5, -4, 7, 1, -2, 6, 8, 9]), chunks=3)
+    y, w = x[x > 0], x[x > 1.5]
+    with pytest.raises(ValueError, match="two different selections"):
+        y + w
+    with pytest.raises(ValueError, match="two different selections"):
+        y[w > 2] = 0
+    xs = x.compute()
+    np.testing.assert_array_equal(((2 * x)[x > 0] + x[x > 0]).compute(), 3 * xs[xs > 0])
+    q = y.copy()
+    q[q > 2] = 0
+    np.testing.assert_array_equal(q.compute(), np.where(xs[xs > 0] > 2, 0, xs[xs > 0]))
