@@ -67,21 +67,30 @@ static dusk_array *unify(dusk_array *x, const dusk_array *y)
     if (!spec)
         return dusk__array_oom(x->ctx, "unified chunks");
     size_t len = (size_t)snprintf(spec, cap, "(");
+    int changed = 0;
     for (int d = 0; d < x->ndim; d++) {
         int e = d + off;
-        char *r;
+        char *r, *own = refine(x->chunks[d], x->nb[d], x->chunks[d], x->nb[d]);
         if (e >= 0 && x->shape[d] > 1 && y->shape[e] > 1)
             r = refine(x->chunks[d], x->nb[d], y->chunks[e], y->nb[e]);
         else
-            r = refine(x->chunks[d], x->nb[d], x->chunks[d], x->nb[d]);
-        if (!r) {
+            r = own ? dusk_strdup(own) : NULL;
+        if (!r || !own) {
+            dusk_free(r);
+            dusk_free(own);
             dusk_free(spec);
             return dusk__array_oom(x->ctx, "unified chunks");
         }
+        changed |= strcmp(r, own) != 0;
         len += (size_t)snprintf(spec + len, cap - len, "%s, ", r);
         dusk_free(r);
+        dusk_free(own);
     }
     snprintf(spec + len, cap - len, ")");
+    if (!changed) {   /* x's chunks are already the common ones (the other is cut) */
+        dusk_free(spec);
+        return x;
+    }
     dusk_array *z = dusk_array_rechunk(x, spec);
     dusk_free(spec);
     return z;

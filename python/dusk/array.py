@@ -2207,6 +2207,8 @@ def _like_shape_chunks(a, chunks, shape):
     """Dask's rule for *_like: a's shape and chunks, or the shape given with
     'auto' chunks unless chunks says otherwise. A NumPy array's chunks are
     those Dask's asarray gives it: 'auto' for its own dtype."""
+    if shape is None and isinstance(a, Array):
+        a._known_chunks("the *_like functions (their shape)")
     if shape is None:
         if chunks is None:
             chunks = a.chunks if isinstance(a, Array) else \
@@ -2592,6 +2594,8 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
         scl = np.asarray(avg.dtype.type(a.size / builtins.max(avg.size, 1)))
         return avg, broadcast_to(from_array(scl), avg.shape)
     w = _as_array(weights)
+    a._known_chunks("average(weights=)")
+    w._known_chunks("average(weights=)")
     if w.shape != a.shape:
         if axis is None:
             raise TypeError("average: axis must be given when the shapes of a and weights "
@@ -2628,6 +2632,8 @@ def broadcast_arrays(*args, subok=False):
     arrs = [_as_array(a) for a in args]
     if not arrs:
         return []
+    for a in arrs:
+        a._known_chunks("broadcast_arrays")
     shape = np.broadcast_shapes(*(a.shape for a in arrs))
     chunks = []
     for d in range(len(shape)):

@@ -396,3 +396,23 @@ def test_two_selections_line_up_only_when_their_sizes_are_the_same():
     q = y.copy()
     q[q > 2] = 0
     np.testing.assert_array_equal(q.compute(), np.where(xs[xs > 0] > 2, 0, xs[xs > 0]))
+
+
+def test_a_known_row_meets_blocks_of_unknown_size():
+    # c + a row was refused as a rechunk of c (whose chunks needed none)
+    a = np.arange(24.0).reshape(6, 4)
+    k = np.array([1, 0, 1, 1, 0, 1])
+    c = da.compress(da.from_array(k, chunks=3) > 0, da.from_array(a, chunks=(2, 2)), axis=0)
+    want = np.compress(k > 0, a, axis=0)
+    for row in (np.ones(4), np.ones((1, 4)), da.arange(4, chunks=4), da.arange(4, chunks=2)):
+        np.testing.assert_array_equal((c + row).compute(), want + np.asarray(row))
+
+
+def test_refusals_that_read_a_shape_name_themselves():
+    x = da.arange(8, chunks=3)
+    y = x[x > 2]
+    for name, f in [("_like", lambda: da.zeros_like(y)), ("_like", lambda: da.full_like(y, 2)),
+                    ("broadcast_arrays", lambda: da.broadcast_arrays(y, 1)),
+                    ("average", lambda: da.average(y, weights=y))]:
+        with pytest.raises(ValueError, match=name + ".*array chunk sizes are unknown"):
+            f()
