@@ -38,8 +38,32 @@ import numpy as np
 
 from .array import RandomState, _apply, _apply_parts, _as_array
 
-__all__ = ["tsqr", "qr", "svd", "svd_compressed", "solve_triangular", "lstsq", "lu", "solve",
-           "inv", "cholesky", "norm"]
+__all__ = ["tsqr", "sfqr", "qr", "svd", "svd_compressed", "solve_triangular", "lstsq", "lu",
+           "solve", "inv", "cholesky", "norm"]
+
+
+def sfqr(data, name=None):
+    """Short-and-fat QR, as Dask's: an array of one row of blocks, either one
+    column of blocks or columns at least as wide as the row is tall (the
+    first); what qr does for such an array (name= is not taken: the layers
+    are named as Dask names them by default)."""
+    data = _as_array(data)
+    if name is not None:
+        raise TypeError("sfqr: dusk names the layers as Dask does by default; name= is not taken")
+    ok = data.ndim == 2 and len(data.chunks[0]) == 1 and (
+        data.chunks[0][0] <= data.chunks[1][0] or len(data.chunks[1]) == 1)
+    if not ok:
+        raise ValueError(
+            "Input must have the following properties:\n"
+            "  1. Have two dimensions\n"
+            "  2. Have only one row of blocks\n"
+            "  3. Either one column of blocks or (first) chunk size on cols\n"
+            "     is at most that on rows (e.g.: for a 5x20 matrix,\n"
+            "     chunks=((5), (8,4,8)) is fine, but chunks=((5), (4,8,8)) is not;\n"
+            "     still, prefer something simple like chunks=(5,10) or chunks=5)\n\n"
+            "Note: This function (sfqr) supports QR decomposition in the case\n"
+            "of short-and-fat matrices (single row chunk/block; see qr)")
+    return qr(data)
 
 
 def tsqr(data, compute_svd=False, _max_vchunk_size=None):

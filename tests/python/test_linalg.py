@@ -682,3 +682,17 @@ def test_complex_norm(dtype, rtol, atol):
     assert da.linalg.norm(da.from_array(m, chunks=3)).dtype == np.finfo(dtype).dtype
     assert da.linalg.norm(da.from_array(v, chunks=3), 0).dtype == dtype
     assert dda.linalg.norm(dda.from_array(v, chunks=3), 0).dtype.kind == "c"
+
+
+def test_sfqr_as_dask():
+    import dask.array as dda
+    a = np.arange(40.0).reshape(4, 10) ** 1.5 % 7
+    for chunks in ((4, 5), (4, 10), ((4,), (6, 4))):
+        q, r = da.linalg.sfqr(da.from_array(a, chunks=chunks))
+        dq, dr = dda.linalg.sfqr(dda.from_array(a, chunks=chunks))
+        assert q.chunks == dq.chunks and r.chunks == dr.chunks
+        np.testing.assert_allclose(q.compute() @ r.compute(), a, atol=1e-12)
+        np.testing.assert_allclose(np.abs(r.compute()), np.abs(dr.compute()), atol=1e-12)
+    for chunks in ((2, 5), ((4,), (3, 7))):
+        with pytest.raises(ValueError, match="Have only one row of blocks"):
+            da.linalg.sfqr(da.from_array(a, chunks=chunks))
