@@ -1011,12 +1011,12 @@ class Array(_dusk.Array):
     def compute(self, scheduler=None, num_workers=None, **kwargs):
         """The array's values, as a NumPy array (a NumPy scalar for 0-d results)."""
         # Without the GIL, under the lock (no array built meanwhile): python/array.c
-        with _locked:
+        with _locked, _linalg_errors():
             r = self._compute(scheduler=scheduler, num_workers=num_workers)
         return r[()] if r.ndim == 0 else r
 
     def __array__(self, dtype=None):
-        with _locked:
+        with _locked, _linalg_errors():
             r = np.asarray(self._compute())
         return r if dtype is None else r.astype(dtype, copy=False)
 
@@ -2037,10 +2037,33 @@ def _computed(obj):
     return put(obj)
 
 
+class LinAlgError(np.linalg.LinAlgError, ValueError):
+    """A factorisation's block that LAPACK could not factor (a singular matrix,
+    one not positive definite, an SVD that did not converge): NumPy's
+    LinAlgError, as NumPy's and Dask's raise it, and a ValueError, as dusk's
+    refusals are."""
+
+
+class _linalg_errors:
+    """Turns the ValueError of a run that failed in a factorisation's block
+    into LinAlgError, its message kept."""
+
+    _WORDS = ("singular matrix", "not positive definite", "did not converge")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, etype, exc, tb):
+        if etype is ValueError and not isinstance(exc, LinAlgError) and \
+                builtins.any(w in str(exc) for w in self._WORDS):
+            raise LinAlgError(str(exc)) from None
+        return False
+
+
 def _compute_together(arrays, scheduler=None, num_workers=None):
     """The values of dusk arrays, a list, those of one context in one run of
     their joined graph (dask.compute's sharing)."""
-    with _locked:
+    with _locked, _linalg_errors():
         rs = Array._compute_many(list(arrays), scheduler=scheduler, num_workers=num_workers)
     return [r[()] if r.ndim == 0 else r for r in rs]
 

@@ -7,6 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
+import dusk
 import dusk.array as da
 from conftest import run_python
 
@@ -696,3 +697,15 @@ def test_sfqr_as_dask():
     for chunks in ((2, 5), ((4,), (3, 7))):
         with pytest.raises(ValueError, match="Have only one row of blocks"):
             da.linalg.sfqr(da.from_array(a, chunks=chunks))
+
+
+def test_blocks_lapack_cannot_factor_are_numpys_linalg_error():
+    # they were ValueError only: `except np.linalg.LinAlgError`, as written for
+    # NumPy or Dask, did not catch them (a ValueError still does)
+    for bad in (lambda: da.linalg.inv(da.zeros((3, 3), chunks=3)),
+                lambda: da.linalg.cholesky(-da.eye(3, chunks=3)),
+                lambda: da.linalg.solve(da.zeros((4, 4), chunks=2), da.ones(4, chunks=2))):
+        with pytest.raises(np.linalg.LinAlgError, match="singular|positive definite"):
+            bad().compute()
+        with pytest.raises(ValueError):
+            dusk.compute(bad())
