@@ -400,10 +400,12 @@ class Array(_dusk.Array):
         self._known_chunks("persist")
         return from_array(self.compute(**kwargs), chunks=self.chunks)
 
-    def _known_chunks(self, what):
+    def _known_chunks(self, what, axes=None):
         """ValueError, as Dask's, for what a Python function builds from x's
-        chunk sizes when they are unknown (x[x > 0]'s)."""
-        if self._unknown_chunks:
+        chunk sizes when they are unknown (x[x > 0]'s): of any axis, or of
+        one of axes when given."""
+        if self._unknown_chunks and (axes is None or builtins.any(
+                self.shape[ax] != self.shape[ax] for ax in axes)):
             raise ValueError("%s: array chunk sizes are unknown: shape %s; call "
                              "x.compute_chunk_sizes() first%s"
                              % (what, self.shape, _UNKNOWN_CHUNK_MESSAGE))
@@ -2572,6 +2574,7 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
     if a.ndim == 0:
         raise ValueError("diff requires input that is at least one dimensional")
     axis = _axis_of(axis, a.ndim, "diff")
+    a._known_chunks("diff", (axis,))
     parts = []
     if prepend is not None:
         parts.append(_broadcast_end(prepend, a, axis, "prepend"))
@@ -2589,7 +2592,10 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
 
 def outer(a, b):
     """numpy.outer: a.ravel()[i] * b.ravel()[j]."""
-    a, b = _as_array(a).ravel(), _as_array(b).ravel()
+    a, b = _as_array(a), _as_array(b)
+    a._known_chunks("outer")
+    b._known_chunks("outer")
+    a, b = a.ravel(), b.ravel()
     return a[:, None] * b[None, :]
 
 
@@ -2714,6 +2720,7 @@ def roll(array, shift, axis=None):
     """numpy.roll as dask.array's: each axis's two slices swapped by concatenate
     (the array flattened when axis is None)."""
     a = _as_array(array)
+    a._known_chunks("roll")
     result = a
     if axis is None:
         result = result.ravel()
@@ -2749,6 +2756,7 @@ def tile(A, reps):
     if builtins.any(r < 0 for r in tup):
         raise ValueError("Negative `reps` are not allowed.")
     c = _as_array(A)
+    c._known_chunks("tile")
     if len(tup) < c.ndim:
         tup = (1,) * (c.ndim - len(tup)) + tup
     if c.ndim < len(tup):
@@ -2766,6 +2774,7 @@ def take(a, indices, axis=0):
     int or a list or 1-d array of them)."""
     a = _as_array(a)
     axis = _axis_of(axis, a.ndim, "take")
+    a._known_chunks("take", (axis,))
     if isinstance(indices, Array):
         indices = indices.compute()
     idx = np.asarray(indices)
@@ -2851,6 +2860,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     come out short), and the statistics of a corner are those of the axes padded
     before it (Dask takes them of the original, and refuses median)."""
     a = _as_array(array)
+    a._known_chunks("pad")
     if callable(mode) or mode not in _PAD_MODES:
         raise NotImplementedError("pad: dusk has the modes %s, not %r" % (", ".join(_PAD_MODES), mode))
     allowed = {"constant": {"constant_values"}, "reflect": {"reflect_type"},
@@ -3340,6 +3350,9 @@ def einsum(*operands, dtype=None, optimize=False, split_every=None, **kwargs):
         raise TypeError("einsum: dusk arrays are lazy: out= must be None")
     kwargs.pop("out", None)
     terms, output, ops = _einsum_parse(operands)
+    for o in ops:
+        if isinstance(o, Array):
+            o._known_chunks("einsum")
     for t, o in zip(terms, ops):
         for ch in set(t):
             sizes = {o.shape[p] for p, c in enumerate(t) if c == ch}
@@ -3411,6 +3424,7 @@ def apply_along_axis(func1d, axis, arr, *args, dtype=None, shape=None, **kwargs)
                         % type(func1d).__name__)
     arr = _as_array(arr)
     axis = _axis_of(axis, arr.ndim, "apply_along_axis")
+    arr._known_chunks("apply_along_axis")
     if shape is None or dtype is None:
         test = np.asarray(func1d(np.ones((1,), dtype=arr.dtype), *args, **kwargs))
         shape = test.shape if shape is None else shape
@@ -3545,6 +3559,7 @@ def percentile(a, q, method="linear", internal_method="default"):
     number too gives a 1-element array, as Dask's); the dtype is NumPy's (a's
     for floats and for the methods that pick one of a's values, else float64)."""
     a = _as_array(a)
+    a._known_chunks("percentile")
     if a.ndim != 1:
         raise NotImplementedError("Percentiles only implemented for 1-d arrays")
     if method in ("default", "dask", "tdigest"):   # Dask's old name of internal_method
@@ -3600,6 +3615,8 @@ def searchsorted(a, v, side="left", sorter=None):
     a, v = _as_array(a), _as_array(v)
     if a.ndim != 1:
         raise ValueError("Input array a must be one dimensional")
+    a._known_chunks("searchsorted")
+    v._known_chunks("searchsorted")
     if sorter is not None:
         raise NotImplementedError("da.searchsorted with a sorter argument is not supported")
     if side not in ("left", "right"):
@@ -4010,6 +4027,7 @@ def _median_of(func, a, axis, keepdims, out):
     _no_out(out)
     a = _as_array(a)
     what = func.__name__
+    a._known_chunks(what)
     # Dask refuses axis=None; dusk takes it as every axis, the whole array one block
     axes = tuple(range(a.ndim)) if axis is None else _axes_of(axis, a.ndim, what)
     dtype = func(np.ones(1, dtype=a.dtype)).dtype   # NumPy's refusal (nanmedian of complex) too
@@ -4110,6 +4128,7 @@ def topk(a, k, axis=-1, split_every=None):
     of more than split_every blocks along axis). |k| past the axis's length is
     a ValueError (Dask's chunks would then be wrong)."""
     a = _as_array(a)
+    a._known_chunks("topk")
     k, axis = _topk_k(a, k, axis, "topk")
     split_every = _split_every_of(split_every, "topk")
     m = builtins.abs(k)
@@ -4236,6 +4255,7 @@ def repeat(a, repeats, axis=None):
     Dask's, repeats is one int (not one per element). axis=None repeats the
     flattened array, as NumPy's (Dask's takes it of 1-d arrays only)."""
     a = _as_array(a)
+    a._known_chunks("repeat")   # its map_blocks reads every axis's chunks
     if axis is None:
         a = a.ravel() if a.ndim != 1 else a
         axis = 0

@@ -416,3 +416,35 @@ def test_refusals_that_read_a_shape_name_themselves():
                     ("average", lambda: da.average(y, weights=y))]:
         with pytest.raises(ValueError, match=name + ".*array chunk sizes are unknown"):
             f()
+
+
+def test_array_functions_name_themselves():
+    # einsum and apply_along_axis failed on nan arithmetic ("cannot convert
+    # float NaN to integer"); the others named the operation they are built
+    # of (getitem, reshape, concatenate), not the one the user called
+    x = da.arange(10, chunks=3)
+    y = x[x > 4]
+    for name, f in [("einsum", lambda: da.einsum("i->", y)),
+                    ("apply_along_axis", lambda: da.apply_along_axis(np.sum, 0, y)),
+                    ("topk", lambda: da.topk(y, 2)), ("percentile", lambda: da.percentile(y, 50)),
+                    ("median", lambda: da.median(y, axis=0)), ("pad", lambda: da.pad(y, 1)),
+                    ("roll", lambda: da.roll(y, 1)), ("tile", lambda: da.tile(y, 2)),
+                    ("outer", lambda: da.outer(x, y)), ("repeat", lambda: da.repeat(y, 2)),
+                    ("take", lambda: da.take(y, [0])), ("diff", lambda: da.diff(y)),
+                    ("searchsorted", lambda: da.searchsorted(x, y))]:
+        with pytest.raises(ValueError, match="^" + name + ": array chunk sizes are unknown"):
+            f()
+
+
+def test_known_axes_of_an_unknown_array_still_work():
+    # diff and take along a known axis read no unknown size (one
+    # block along it: a[:, 1:] - a[:, :-1] across blocks needs a rechunk,
+    # which dusk still refuses on blocks of unknown size)
+    a = np.arange(24.0).reshape(6, 4)
+    k = np.array([1, 0, 1, 1, 0, 1])
+    c = da.compress(da.from_array(k, chunks=3) > 0, da.from_array(a, chunks=(2, 4)), axis=0)
+    want = np.compress(k > 0, a, axis=0)
+    np.testing.assert_array_equal(da.diff(c, axis=1).compute(), np.diff(want, axis=1))
+    np.testing.assert_array_equal(da.take(c, [0, 3], axis=1).compute(), want[:, [0, 3]])
+    with pytest.raises(ValueError, match="^diff: array chunk sizes are unknown"):
+        da.diff(c, axis=0)
