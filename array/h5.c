@@ -52,8 +52,9 @@
 ** Compressed datasets are not read through H5Dread: libhdf5 1.10.8 trusts
 ** what a chunk inflates to, and a corrupt chunk that inflates to fewer
 ** bytes than the chunk holds makes it copy past its buffer (a segfault,
-** not an error). dusk reads each chunk of a filtered dataset raw
-** (H5Dread_chunk) and decodes it itself with zlib: gzip, shuffle and
+** not an error). dusk reads the bytes each chunk's index records
+** itself (read_stored: pread, where H5Dread_chunk may write past what
+** the index records) and decodes them with zlib: gzip, shuffle and
 ** fletcher32, the filters h5py and dusk write, checking that the result is
 ** exactly one chunk; a dataset with any other filter is refused when it is
 ** opened. Datasets without filters are read with H5Dread, which decodes
@@ -986,6 +987,56 @@ static int partial_edge(const entry *e, const hsize_t *off)
     return 0;
 }
 
+/* The n bytes stored at the (HDF5) address addr of e's file, into buf:
+ * read by dusk, on its own descriptor of the very file libhdf5 has open
+ * (e->fd, close-on-exec, opened here when the dataset is not read raw),
+ * not by H5Dread_chunk, which libhdf5 1.10.8 lets write more than the
+ * chunk's recorded size when the file is corrupt (4 KiB into a buffer of
+ * 16). Addresses count from the superblock, after the user block (if
+ * any). Caller holds h5_lock. */
+static int read_stored(entry *e, const char *path, const char *at, haddr_t addr, size_t n,
+                       unsigned char *buf, dusk_error *err)
+{
+    hid_t fcpl = H5Fget_create_plist(e->file), fapl = H5Fget_access_plist(e->file);
+    hsize_t ub = 0;
+    int ok = fcpl >= 0 && fapl >= 0 && H5Pget_userblock(fcpl, &ub) >= 0 &&
+             H5Pget_driver(fapl) == H5FD_SEC2;
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (ok && e->fd < 0) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat now;
+        if (fd >= 0 && fstat(fd, &now) == 0 && now.st_dev == e->dev && now.st_ino == e->ino)
+            e->fd = fd;
+        else if (fd >= 0)
+            close(fd);
+    }
+    if (!ok || e->fd < 0)
+        return h5_fail(err, DUSK_EIO, "cannot read the chunk at %s of '%s' in '%s'", at,
+                       e->dataset, path);
+    int fd = e->fd;
+    if (addr > (haddr_t)INT64_MAX - ub || addr + ub > (haddr_t)INT64_MAX - n)
+        return dusk_error_set(err, DUSK_EIO, "the chunk at %s of '%s' in '%s' is corrupt: its "
+                              "address is past any file", at, e->dataset, path);
+    off_t pos = (off_t)(addr + ub);
+    for (size_t got = 0; got < n;) {
+        ssize_t r = pread(fd, buf + got, n - got, pos + (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return dusk_error_set(err, DUSK_EIO, "cannot read the chunk at %s of '%s' in "
+                                  "'%s': %s", at, e->dataset, path, strerror(errno));
+        if (r == 0)
+            return dusk_error_set(err, DUSK_EIO, "the chunk at %s of '%s' in '%s' is corrupt: "
+                                  "the file ends %zu bytes into its %zu", at, e->dataset,
+                                  path, got, n);
+        got += (size_t)r;
+    }
+    return 0;
+}
+
 /* Decodes the chunk of e at offset off into out (e->chunk_bytes, in the
  * file's type): raw from the file, then through the filters in reverse,
  * each step checked. Caller holds h5_lock. */
@@ -1019,9 +1070,8 @@ static int decode_chunk(entry *e, const char *path, const hsize_t *off, unsigned
         return dusk_error_set(err, DUSK_EIO, "the chunk at %s of '%s' in '%s' is corrupt: %llu "
                               "bytes stored for a chunk of %zu", at, e->dataset, path,
                               (unsigned long long)stored, n);
-    /* H5Dread_chunk writes as many bytes as H5Dget_chunk_storage_size
-     * says, which a corrupt index can make differ from the chunk's record
-     * (libhdf5 1.10.8 then writes past the buffer): the two must agree */
+    /* a corrupt index can give a chunk two sizes: they must agree, and
+     * the bytes are dusk's own read of them (read_stored) */
     hsize_t reads = 0;
     if (H5Dget_chunk_storage_size(e->dset, off, &reads) < 0)
         return h5_fail(err, DUSK_EIO, "cannot find the chunk at %s of '%s' in '%s'", at,
@@ -1030,16 +1080,16 @@ static int decode_chunk(entry *e, const char *path, const hsize_t *off, unsigned
         return dusk_error_set(err, DUSK_EIO, "the chunk at %s of '%s' in '%s' is corrupt: its "
                               "index gives it %llu bytes and %llu", at, e->dataset, path,
                               (unsigned long long)stored, (unsigned long long)reads);
-    unsigned char *cur = dusk_malloc((size_t)stored), *next = NULL;
+    unsigned char *cur = dusk_malloc(stored ? (size_t)stored : 1), *next = NULL;
     if (!cur)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory reading '%s' in '%s'", e->dataset,
                               path);
-    uint32_t mask = 0;
-    if (H5Dread_chunk(e->dset, H5P_DEFAULT, off, &mask, cur) < 0) {
+    int rc = read_stored(e, path, at, addr, (size_t)stored, cur, err);
+    if (rc) {
         dusk_free(cur);
-        return h5_fail(err, DUSK_EIO, "cannot read the chunk at %s of '%s' in '%s'", at,
-                       e->dataset, path);
+        return rc;
     }
+    uint32_t mask = mask0;
     size_t len = (size_t)stored;
     static const char oom[] = "out of memory";
     const char *bad = NULL;
@@ -1102,7 +1152,7 @@ static int decode_chunk(entry *e, const char *path, const hsize_t *off, unsigned
         }
         }
     }
-    int rc = 0;
+    rc = 0;
     if (!bad && len != n) {
         snprintf(why, sizeof why, "it decodes to %zu bytes, not the %zu of a chunk", len, n);
         bad = why;
@@ -1173,21 +1223,18 @@ static int read_whole_chunk(entry *e, const char *path, hid_t mem_type, const hs
             return 0;
     if (H5Tequal(e->ftype, mem_type) <= 0)
         return 0;
-    hsize_t stored = 0, reads = 0;
+    hsize_t stored = 0;
     haddr_t addr = HADDR_UNDEF;
     unsigned mask = 0;
+    hsize_t reads = 0;
     if (H5Dget_chunk_info_by_coord(e->dset, st, &mask, &addr, &stored) < 0 ||
         addr == HADDR_UNDEF || H5Dget_chunk_storage_size(e->dset, st, &reads) < 0 ||
         stored != e->chunk_bytes || reads != stored)
         return 0;  /* the chunk-by-chunk path says what is wrong */
-    uint32_t filters = 0;
-    if (H5Dread_chunk(e->dset, H5P_DEFAULT, st, &filters, buf) < 0) {
-        char at[256];
-        offset_text(at, sizeof at, e->ndim, st);
-        return h5_fail(err, DUSK_EIO, "cannot read the chunk at %s of '%s' in '%s'", at,
-                       e->dataset, path);
-    }
-    return 1;
+    char at[256];
+    offset_text(at, sizeof at, e->ndim, st);
+    int rc = read_stored(e, path, at, addr, (size_t)stored, buf, err);
+    return rc ? rc : 1;
 }
 
 /* Copies the rows of the part of a chunk of shape cdims (at element

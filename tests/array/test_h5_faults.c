@@ -452,6 +452,30 @@ static void test_chunk_sizes_disagree(void **state)
     assert_contains(err.msg, "its index gives it 35 bytes and 38");
 }
 
+/* A file whose first chunk libhdf5 1.10.8's H5Dread_chunk reads as 4 KiB
+ * where its index (both ways of asking) records 16 bytes (found by the
+ * hdf5 fuzz target; libhdf5 wrote past dusk's buffer, and the fuzz run took
+ * it for libhdf5's own fault). dusk reads the 16 bytes itself: the first
+ * block reads, and the chunk that has no storage is an error. */
+static void test_chunk_read_past_record(void **state)
+{
+    (void)state;
+    const char *path = "tests/data/array/corrupt-chunk-read-past.h5";
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *a = dusk_from_hdf5(ctx, path, "/data", "(2, 2, 1)");
+    assert_int_equal(compute_sync(dusk_array_slice(a, ":2, :2, :1"), &v, &err), 0);
+    assert_int_equal(dusk_ndarray_size(v), 4);
+    dusk_value_unref(v);
+    v = NULL;
+    int rc = compute_sync(dusk_from_hdf5(ctx, path, "/data", "-1"), &v, &err);
+    assert_int_equal(rc, DUSK_EIO);
+    assert_null(v);
+    assert_contains(err.msg, path);
+    assert_contains(err.msg, "'/data'");
+    assert_contains(err.msg, "the chunk at (2, 0, 0)");
+}
+
 /* An unfiltered chunked dataset whose index says a chunk is shorter than a
  * chunk (found by the hdf5 fuzz target): libhdf5 1.10.8's H5Dread reads a
  * whole chunk out of the shorter buffer (ASan: heap-buffer-overflow inside
@@ -942,6 +966,7 @@ int main(void)
         cmocka_unit_test_teardown(test_null_dataspace_refused, reset_alloc),
         cmocka_unit_test_teardown(test_chunk_sizes_disagree, reset_alloc),
         cmocka_unit_test_teardown(test_raw_chunk_shorter, reset_alloc),
+        cmocka_unit_test_teardown(test_chunk_read_past_record, reset_alloc),
         cmocka_unit_test_teardown(test_type_bits_corrupt, reset_alloc),
         cmocka_unit_test_teardown(test_host_error_handler_kept, reset_alloc),
         cmocka_unit_test_teardown(test_two_stores_one_file, reset_alloc),

@@ -11,7 +11,12 @@
 ** dataset. This program puts its own pread and pwrite before libc's and
 ** counts the calls made from dusk's code (this executable's text; libhdf5
 ** calls them too, from its own), so a test also knows which way was taken:
-** big-endian and gzip datasets must not be read raw. The same wrappers
+** big-endian and gzip datasets must not be read raw. Raw I/O goes through
+** a dup of dusk's descriptor (fcntl F_DUPFD_CLOEXEC, also wrapped), made
+** for the blocks of one task; a pread of dusk's on its descriptor itself
+** is the stored bytes of one chunk, read under the lock for dusk to decode
+** (read_stored in array/h5.c, where H5Dread_chunk was): counted apart. The
+** same wrappers
 ** truncate a file under dusk's first raw read when asked, as another
 ** process might: the read fails naming the file, it does not crash.
 */
@@ -40,16 +45,40 @@
 extern char __executable_start[], etext[];
 
 /* Counted from the run's worker threads at once. */
-static atomic_int raw_reads, raw_writes, cut_next_read;
+static atomic_int raw_reads, raw_writes, cut_next_read, stored_reads;
+/* the descriptors dusk dup'ed for raw I/O (by number, while open) */
+enum { MAXFD = 4096 };
+static atomic_bool dup_fd[MAXFD];
 
 static int from_dusk(const void *caller)
 {
     return (const char *)caller >= __executable_start && (const char *)caller < etext;
 }
 
+int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    long arg = va_arg(ap, long);   /* every command dusk gives takes one int */
+    va_end(ap);
+    int r = (int)syscall(SYS_fcntl, fd, cmd, arg);
+    if (r >= 0 && r < MAXFD && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+        dup_fd[r] = from_dusk(__builtin_return_address(0));
+    return r;
+}
+
+int close(int fd)
+{
+    if (fd >= 0 && fd < MAXFD)
+        dup_fd[fd] = 0;
+    return (int)syscall(SYS_close, fd);
+}
+
 ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
-    if (from_dusk(__builtin_return_address(0))) {
+    if (from_dusk(__builtin_return_address(0)) && !(fd >= 0 && fd < MAXFD && dup_fd[fd])) {
+        stored_reads++;
+    } else if (from_dusk(__builtin_return_address(0))) {
         raw_reads++;
         /* dusk's descriptor is read-only: the file is cut through its name */
         char name[64];
@@ -223,7 +252,49 @@ static void test_chunked_both_ways(void **state)
     static const char *const blocks[] = {"(10, 8)", "(20, 16)", "(45, 31)", "(13, 9)"};
     check_both_ways(path, "/le", blocks, 4, 1);
     check_both_ways(path, "/be", blocks, 4, 0);
+    /* gzip's chunks: each of the 20 read by dusk itself (read_stored), in
+     * each of the 4 blockings both ways, never by H5Dread_chunk */
+    int before = stored_reads;
     check_both_ways(path, "/gz", blocks, 4, 0);
+    assert_true(stored_reads - before >= 8 * 20);
+}
+
+/* A file with a user block (1 KiB before the superblock): HDF5's
+ * addresses count from the superblock, so the chunks dusk reads itself
+ * are at address + 1024; nothing is raw (the raw way wants no user block). */
+static void test_user_block(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s", scratch("userblock.h5"));
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    assert_true(H5Pset_userblock(fcpl, 1024) >= 0);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hsize_t dims[2] = {45, 31}, chunk[2] = {10, 8};
+    double v[45 * 31];
+    for (int i = 0; i < 45 * 31; i++)
+        v[i] = i * 0.25 + 7;
+    static const char *const names[] = {"/le", "/gz"};
+    for (int k = 0; k < 2; k++) {
+        hid_t space = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        H5Pset_chunk(dcpl, 2, chunk);
+        if (k)
+            H5Pset_deflate(dcpl, 4);
+        hid_t d = H5Dcreate2(f, names[k], H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        assert_true(d >= 0);
+        assert_true(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+        H5Dclose(d);
+        H5Pclose(dcpl);
+        H5Sclose(space);
+    }
+    H5Fclose(f);
+    H5Pclose(fcpl);
+    static const char *const blocks[] = {"(10, 8)", "(45, 31)", "(13, 9)"};
+    int before = stored_reads;
+    check_both_ways(path, "/le", blocks, 3, 0);
+    check_both_ways(path, "/gz", blocks, 3, 0);
+    assert_true(stored_reads - before >= 2 * 2 * 20);
 }
 
 /* r = x - x.mean(axis=0) of path:/x stored to out:/r, raw or not; the
@@ -375,6 +446,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_contiguous_both_ways),
         cmocka_unit_test(test_chunked_both_ways),
+        cmocka_unit_test(test_user_block),
         cmocka_unit_test(test_lecture_file_from_h5py),
         cmocka_unit_test(test_truncated_files),
     };
