@@ -1037,34 +1037,16 @@ static int read_stored(entry *e, const char *path, const char *at, haddr_t addr,
     return 0;
 }
 
-/* Decodes the chunk of e at offset off into out (e->chunk_bytes, in the
- * file's type): raw from the file, then through the filters in reverse,
- * each step checked. Caller holds h5_lock. */
-static int decode_chunk(entry *e, const char *path, const hsize_t *off, unsigned char *out,
-                        dusk_error *err)
+/* Decodes the chunk of e at offset off, stored bytes at addr (as its
+ * index gives them, with its filter mask0), into out (e->chunk_bytes, in
+ * the file's type): raw from the file, then through the filters in
+ * reverse, each step checked. Caller holds h5_lock. */
+static int decode_chunk(entry *e, const char *path, const hsize_t *off, haddr_t addr,
+                        hsize_t stored, unsigned mask0, unsigned char *out, dusk_error *err)
 {
     char at[256], why[160];
     offset_text(at, sizeof at, e->ndim, off);
-    hsize_t stored = 0;
-    haddr_t addr = HADDR_UNDEF;
-    unsigned mask0 = 0;
-    if (H5Dget_chunk_info_by_coord(e->dset, off, &mask0, &addr, &stored) < 0)
-        return h5_fail(err, DUSK_EIO, "cannot find the chunk at %s of '%s' in '%s'", at,
-                       e->dataset, path);
     size_t n = e->chunk_bytes;
-    if (addr == HADDR_UNDEF) {
-        /* never written: the fill value, as H5Dread gives it */
-        H5D_fill_value_t fv = H5D_FILL_VALUE_UNDEFINED;
-        size_t es = H5Tget_size(e->ftype);
-        unsigned char one[64] = {0};
-        if (es > sizeof one || H5Pfill_value_defined(e->dcpl, &fv) < 0 ||
-            (fv != H5D_FILL_VALUE_UNDEFINED && H5Pget_fill_value(e->dcpl, e->ftype, one) < 0))
-            return h5_fail(err, DUSK_EIO, "cannot read the fill value of '%s' in '%s'",
-                           e->dataset, path);
-        for (size_t k = 0; k < n; k += es)
-            memcpy(out + k, one, es);
-        return 0;
-    }
     /* what a filter (or none) can make of a chunk, with room to spare */
     if (stored > n + n / 8 + 1024 + 4 * MAXFILTERS)
         return dusk_error_set(err, DUSK_EIO, "the chunk at %s of '%s' in '%s' is corrupt: %llu "
@@ -1170,14 +1152,33 @@ static int decode_chunk(entry *e, const char *path, const hsize_t *off, unsigned
 }
 
 /* The chunk of e at off, decoded and as dtype (mem_type): the one kept
- * with e, or decoded into it now. NULL with err set. Caller holds h5_lock. */
+ * with e, or decoded into it now. NULL with err set; or NULL and *never
+ * set for a chunk never written (its elements the fill value: the caller
+ * fills only what it reads, where a chunk of a corrupt file, or of an
+ * extendible dataset, may claim gigabytes). Caller holds h5_lock. */
 static const unsigned char *chunk_at(entry *e, const char *path, const hsize_t *off,
-                                     dusk_dtype dtype, hid_t mem_type, dusk_error *err)
+                                     dusk_dtype dtype, hid_t mem_type, int *never,
+                                     dusk_error *err)
 {
+    *never = 0;
     if (e->cvalid && e->cdtype == dtype &&
         memcmp(e->coff, off, (size_t)e->ndim * sizeof *off) == 0)
         return e->cbuf;
     e->cvalid = 0;
+    hsize_t stored = 0;
+    haddr_t addr = HADDR_UNDEF;
+    unsigned mask0 = 0;
+    if (H5Dget_chunk_info_by_coord(e->dset, off, &mask0, &addr, &stored) < 0) {
+        char at[256];
+        offset_text(at, sizeof at, e->ndim, off);
+        h5_fail(err, DUSK_EIO, "cannot find the chunk at %s of '%s' in '%s'", at, e->dataset,
+                path);
+        return NULL;
+    }
+    if (addr == HADDR_UNDEF) {
+        *never = 1;
+        return NULL;
+    }
     size_t fs = H5Tget_size(e->ftype), ms = dusk_dtype_size(dtype);
     size_t nel = e->chunk_bytes / fs, need = nel * (fs > ms ? fs : ms);
     /* malloc, not dusk_malloc: the cache is the process's, and outlives
@@ -1193,7 +1194,7 @@ static const unsigned char *chunk_at(entry *e, const char *path, const hsize_t *
         return NULL;
     }
     e->cdtype = dtype;
-    if (decode_chunk(e, path, off, e->cbuf, err) != 0)
+    if (decode_chunk(e, path, off, addr, stored, mask0, e->cbuf, err) != 0)
         return NULL;
     htri_t same = H5Tequal(e->ftype, mem_type);
     if (same < 0 || (!same && H5Tconvert(e->ftype, mem_type, nel, e->cbuf, NULL,
@@ -1272,6 +1273,38 @@ static void copy_rows(int nd, size_t es, const hsize_t *cdims, const hsize_t *st
     }
 }
 
+/* Fills the part of the slab [st, st + ct) of buf (es bytes an element)
+ * that the chunk at element offset off (of shape cdims) covers with the
+ * element val. */
+static void fill_rows(int nd, size_t es, const hsize_t *cdims, const hsize_t *st,
+                      const hsize_t *ct, const hsize_t *off, const unsigned char *val,
+                      unsigned char *buf)
+{
+    hsize_t lo[H5S_MAX_RANK], hi[H5S_MAX_RANK], idx[H5S_MAX_RANK];
+    for (int d = 0; d < nd; d++) {
+        lo[d] = off[d] > st[d] ? off[d] : st[d];
+        hi[d] = off[d] + cdims[d] < st[d] + ct[d] ? off[d] + cdims[d] : st[d] + ct[d];
+        idx[d] = lo[d];
+    }
+    size_t row = (size_t)(hi[nd - 1] - lo[nd - 1]) * es;
+    for (;;) {
+        size_t dst = 0;
+        for (int d = 0; d < nd; d++)
+            dst = dst * ct[d] + (idx[d] - st[d]);
+        unsigned char *p = buf + dst * es;
+        memcpy(p, val, es);
+        for (size_t done = es; done < row; done *= 2)   /* the row doubles */
+            memcpy(p + done, p, done < row - done ? done : row - done);
+        int d = nd - 2;
+        while (d >= 0 && ++idx[d] == hi[d]) {
+            idx[d] = lo[d];
+            d--;
+        }
+        if (d < 0)
+            return;
+    }
+}
+
 static int read_filtered(entry *e, const char *path, dusk_dtype dtype, hid_t mem_type,
                          const hsize_t *st, const hsize_t *ct, unsigned char *buf,
                          dusk_error *err)
@@ -1281,6 +1314,8 @@ static int read_filtered(entry *e, const char *path, dusk_dtype dtype, hid_t mem
     int whole = read_whole_chunk(e, path, mem_type, st, ct, buf, err);
     if (whole)
         return whole < 0 ? whole : 0;
+    unsigned char fill[64] = {0};
+    int have_fill = 0;
     hsize_t first[H5S_MAX_RANK], last[H5S_MAX_RANK], ci[H5S_MAX_RANK];
     for (int d = 0; d < nd; d++) {
         if (ct[d] == 0)
@@ -1293,11 +1328,26 @@ static int read_filtered(entry *e, const char *path, dusk_dtype dtype, hid_t mem
         hsize_t off[H5S_MAX_RANK];
         for (int d = 0; d < nd; d++)
             off[d] = ci[d] * e->cdims[d];
-        const unsigned char *chunk = chunk_at(e, path, off, dtype, mem_type, err);
-        if (!chunk)
+        int never = 0;
+        const unsigned char *chunk = chunk_at(e, path, off, dtype, mem_type, &never, err);
+        if (never) {
+            /* the fill value, as H5Dread gives it (zeros when none is set) */
+            if (!have_fill) {
+                H5D_fill_value_t fv = H5D_FILL_VALUE_UNDEFINED;
+                if (es > sizeof fill || H5Pfill_value_defined(e->dcpl, &fv) < 0 ||
+                    (fv != H5D_FILL_VALUE_UNDEFINED &&
+                     H5Pget_fill_value(e->dcpl, mem_type, fill) < 0))
+                    return h5_fail(err, DUSK_EIO, "cannot read the fill value of '%s' in '%s'",
+                                   e->dataset, path);
+                have_fill = 1;
+            }
+            fill_rows(nd, es, e->cdims, st, ct, off, fill, buf);
+        } else if (!chunk) {
             return err ? err->code : DUSK_EIO;
-        /* read only: copy_rows writes into buf, not the chunk */
-        copy_rows(nd, es, e->cdims, st, ct, off, (unsigned char *)chunk, buf, 0);
+        } else {
+            /* read only: copy_rows writes into buf, not the chunk */
+            copy_rows(nd, es, e->cdims, st, ct, off, (unsigned char *)chunk, buf, 0);
+        }
         int d = nd - 1;
         while (d >= 0 && ++ci[d] > last[d]) {
             ci[d] = first[d];
